@@ -1,0 +1,151 @@
+/**
+ * Validates works against the envelope and each executor's schemas, with TypeBox
+ * checks compiled once per schema, and reports every problem with its path.
+ */
+import { Kind, type TSchema } from "@sinclair/typebox";
+import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
+import { Value } from "@sinclair/typebox/value";
+import { ValidationError, type ValidationIssue } from "../core/errors.ts";
+import type { WorkSchema } from "../core/metadata.ts";
+import type { Work, WorkType } from "../core/work.ts";
+import { pointerToPath } from "./paths.ts";
+import { EXPECTATION } from "./types.ts";
+import { WorkEnvelope } from "./work-envelope.ts";
+
+/** A schema compiled once, with defaults and error reporting. */
+export class CompiledSchema<T = unknown> {
+  readonly schema: TSchema;
+  private readonly check: TypeCheck<TSchema>;
+  private readonly hasDefaults: boolean;
+
+  constructor(schema: TSchema) {
+    this.schema = schema;
+    this.check = TypeCompiler.Compile(schema);
+    this.hasDefaults = JSON.stringify(schema).includes('"default"');
+  }
+
+  /**
+   * Returns `value` with schema defaults applied (a copy: the caller's value is left as
+   * it was), or throws a ValidationError listing every problem under `path`.
+   */
+  parse(value: unknown, path = "", subject?: string): T {
+    const withDefaults = this.hasDefaults && value !== undefined ? Value.Default(this.schema, Value.Clone(value)) : value;
+    if (this.check.Check(withDefaults)) return withDefaults as T;
+    throw new ValidationError(this.issues(withDefaults, path), subject);
+  }
+
+  /** Every problem of `value`, one per path, in document order. */
+  issues(value: unknown, path = ""): ValidationIssue[] {
+    const byPath = new Map<string, ValidationIssue>();
+    for (const error of this.check.Errors(value)) {
+      const issuePath = pointerToPath(error.path, path);
+      if (byPath.has(issuePath)) continue;
+      byPath.set(issuePath, { path: issuePath, message: describe(error.schema, error.value, error.message), expected: expectedOf(error.schema) });
+    }
+    return [...byPath.values()];
+  }
+}
+
+function expectedOf(schema: TSchema): string {
+  return (schema[EXPECTATION] as string | undefined) ?? (schema.format as string | undefined) ?? String(schema[Kind] ?? schema.type ?? "value").toLowerCase();
+}
+
+function shown(schema: TSchema, value: unknown): string {
+  if (schema.secret === true) return "(secret value hidden)";
+  const text = JSON.stringify(value);
+  return text === undefined ? "nothing" : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Turns TypeBox's terse message into "must be …: got …" where the schema says more. */
+function describe(schema: TSchema, value: unknown, fallback: string): string {
+  if (value === undefined && fallback.startsWith("Expected required property")) return "is required";
+  if (fallback === "Unexpected property") return "is not a known field";
+  const expectation = schema[EXPECTATION] as string | undefined;
+  if (expectation) return `must be ${expectation}: got ${shown(schema, value)}`;
+  const literals = ((schema.anyOf ?? []) as TSchema[]).map((member) => member.const);
+  if (literals.length && literals.every((literal) => literal !== undefined)) {
+    return `must be one of ${literals.map((literal) => JSON.stringify(literal)).join(", ")}: got ${shown(schema, value)}`;
+  }
+  return `${fallback.replace(/^Expected/, "must be")}: got ${shown(schema, value)}`;
+}
+
+interface RegisteredSchemas {
+  config: CompiledSchema<Record<string, unknown>>;
+  input?: CompiledSchema;
+  source: WorkSchema;
+}
+
+const envelope = new CompiledSchema<Work>(WorkEnvelope);
+
+/**
+ * The spec's SchemaValidator.
+ *
+ * @example
+ * const validator = new SchemaValidator();
+ * validator.registerSchema("http", { config: HttpConfig });
+ * const work = validator.validateWork(JSON.parse(text)); // defaults applied
+ */
+export class SchemaValidator {
+  private readonly schemas = new Map<WorkType, RegisteredSchemas>();
+
+  /** Registers (or replaces) the schemas of a work type; a bare TypeBox schema is the config's. */
+  registerSchema(workType: WorkType, schema: WorkSchema | TSchema): void {
+    const source: WorkSchema = Kind in schema ? { config: schema as TSchema } : (schema as WorkSchema);
+    this.schemas.set(workType, {
+      config: new CompiledSchema(source.config),
+      input: source.input ? new CompiledSchema(source.input) : undefined,
+      source,
+    });
+  }
+
+  /** The schemas registered for a work type. */
+  getSchema(workType: WorkType): WorkSchema | undefined {
+    return this.schemas.get(workType)?.source;
+  }
+
+  /** Checks only the envelope; returns the work with envelope defaults applied. */
+  validateEnvelope(work: unknown): Work {
+    return envelope.parse(work);
+  }
+
+  /**
+   * Validates the envelope, the `executor_config` and (when the type has an input schema)
+   * the `input`, and returns a copy with defaults applied. Every problem found in all
+   * three is reported at once.
+   */
+  validateWork(work: unknown): Work {
+    const issues = envelope.issues(work);
+    const record = (typeof work === "object" && work !== null ? work : {}) as Partial<Work>;
+    const schemas = typeof record.type === "string" ? this.schemas.get(record.type) : undefined;
+    if (issues.length === 0 && schemas) {
+      return this.parseParts(envelope.parse(work), schemas);
+    }
+    // Collect the parts' problems too, so the user fixes everything in one round.
+    if (schemas && typeof record.executor_config === "object" && record.executor_config !== null) {
+      issues.push(...schemas.config.issues(record.executor_config, "executor_config"));
+    }
+    if (schemas?.input && "input" in record) issues.push(...schemas.input.issues(record.input, "input"));
+    if (issues.length) throw new ValidationError(issues);
+    return envelope.parse(work);
+  }
+
+  private parseParts(work: Work, schemas: RegisteredSchemas): Work {
+    const issues: ValidationIssue[] = [];
+    let executorConfig = work.executor_config;
+    let input = work.input;
+    try {
+      executorConfig = schemas.config.parse(work.executor_config, "executor_config");
+    } catch (error) {
+      issues.push(...(error as ValidationError).issues);
+    }
+    if (schemas.input) {
+      try {
+        input = schemas.input.parse(work.input, "input");
+      } catch (error) {
+        issues.push(...(error as ValidationError).issues);
+      }
+    }
+    if (issues.length) throw new ValidationError(issues);
+    return { ...work, executor_config: executorConfig, input };
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * Secrets in configs: resolving references (`{"env": …}`, `{"file": …}`) just before a
+ * work runs, masking them wherever a work is shown, and redacting their values from
+ * anything that leaves the engine (results, logs, errors).
+ */
+import { readFileSync } from "node:fs";
+import type { TSchema } from "@sinclair/typebox";
+import { ValidationError, type ValidationIssue } from "../core/errors.ts";
+import { joinPath } from "./paths.ts";
+
+/** What a masked secret looks like. */
+export const MASK = "********";
+
+type SecretVisitor = (schema: TSchema, value: unknown, path: string, refOnly: boolean) => unknown;
+
+const holdsSecrets = new WeakMap<object, boolean>();
+
+/** Whether any node under `schema` is a secret; memoized, schemas are immutable. */
+function containsSecret(schema: TSchema): boolean {
+  const known = holdsSecrets.get(schema);
+  if (known !== undefined) return known;
+  holdsSecrets.set(schema, false); // guards recursive schemas
+  const found =
+    schema.secret === true ||
+    schema.secret_refs === true ||
+    Object.values((schema.properties ?? {}) as Record<string, TSchema>).some(containsSecret) ||
+    Object.values((schema.patternProperties ?? {}) as Record<string, TSchema>).some(containsSecret) ||
+    (typeof schema.additionalProperties === "object" && containsSecret(schema.additionalProperties)) ||
+    (typeof schema.items === "object" && !Array.isArray(schema.items) && containsSecret(schema.items)) ||
+    ((schema.anyOf ?? []) as TSchema[]).some(containsSecret);
+  holdsSecrets.set(schema, found);
+  return found;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Finds the union member a value belongs to, cheaply: by shape, as configs are small. */
+function unionMemberFor(schema: TSchema, value: unknown): TSchema | undefined {
+  const members = (schema.anyOf ?? []) as TSchema[];
+  return members.find((member) => {
+    if (member.const !== undefined) return member.const === value;
+    if (member.type === "object") {
+      if (!isPlainObject(value)) return false;
+      const required = (member.required ?? []) as string[];
+      return required.every((key) => key in value);
+    }
+    if (member.type === "array") return Array.isArray(value);
+    if (member.type === "integer") return Number.isInteger(value);
+    return member.type === undefined || typeof value === member.type;
+  });
+}
+
+/** Rebuilds `value`, calling `visit` at each secret node; untouched branches are shared. */
+function mapSecrets(schema: TSchema, value: unknown, path: string, visit: SecretVisitor): unknown {
+  if (value === undefined || !containsSecret(schema)) return value;
+  if (schema.secret === true) return visit(schema, value, path, false);
+  if (schema.secret_refs === true) return visit(schema, value, path, true);
+  if (schema.anyOf) {
+    const member = unionMemberFor(schema, value);
+    return member ? mapSecrets(member, value, path, visit) : value;
+  }
+  if (Array.isArray(value) && typeof schema.items === "object" && !Array.isArray(schema.items)) {
+    return value.map((item, index) => mapSecrets(schema.items as TSchema, item, joinPath(path, index), visit));
+  }
+  if (isPlainObject(value)) {
+    const properties = (schema.properties ?? {}) as Record<string, TSchema>;
+    const pattern = Object.values((schema.patternProperties ?? {}) as Record<string, TSchema>)[0];
+    const rest = typeof schema.additionalProperties === "object" ? (schema.additionalProperties as TSchema) : undefined;
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const child = properties[key] ?? pattern ?? rest;
+      out[key] = child ? mapSecrets(child, item, joinPath(path, key), visit) : item;
+    }
+    return out;
+  }
+  return value;
+}
+
+/** A config with its secret references replaced by their values, and those values. */
+export interface ResolvedSecrets<T> {
+  value: T;
+  secrets: string[];
+}
+
+/**
+ * Replaces every secret reference under `schema` with the secret it names and collects
+ * every secret value (literal or referenced), so the engine can redact them.
+ *
+ * @throws ValidationError naming each reference that cannot be read.
+ */
+export function resolveSecrets<T>(schema: TSchema, value: T, path = ""): ResolvedSecrets<T> {
+  const secrets: string[] = [];
+  const issues: ValidationIssue[] = [];
+  const resolved = mapSecrets(schema, value, path, (_schema, item, itemPath, refOnly) => {
+    if (typeof item === "string") {
+      if (!refOnly) secrets.push(item);
+      return item;
+    }
+    if (!isPlainObject(item)) return item;
+    if (typeof item.env === "string") {
+      const secret = process.env[item.env];
+      if (secret === undefined) {
+        issues.push({ path: itemPath, message: `names environment variable ${item.env}, which is not set` });
+        return item;
+      }
+      secrets.push(secret);
+      return secret;
+    }
+    if (typeof item.file === "string") {
+      try {
+        const secret = readFileSync(item.file, "utf8").replace(/\r?\n$/, "");
+        secrets.push(secret);
+        return secret;
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";
+        issues.push({ path: itemPath, message: `names file ${item.file}, which cannot be read (${reason})` });
+        return item;
+      }
+    }
+    return item;
+  });
+  if (issues.length) throw new ValidationError(issues, "cannot resolve secrets");
+  return { value: resolved as T, secrets };
+}
+
+/** A copy of `value` with every literal secret under `schema` masked; references stay, they hold no secret. */
+export function maskSecrets<T>(schema: TSchema, value: T, path = ""): T {
+  return mapSecrets(schema, value, path, (_schema, item, _path, refOnly) =>
+    typeof item === "string" && !refOnly ? MASK : item,
+  ) as T;
+}
+
+/**
+ * Removes known secret values from any string inside a value: the last line of defence
+ * for results and logs, since a process may print the secret it was given.
+ */
+export class Redactor {
+  private readonly pattern?: RegExp;
+
+  constructor(secrets: Iterable<string>) {
+    // Very short values would mask ordinary text and protect nothing.
+    const unique = [...new Set([...secrets].filter((secret) => secret.length >= 4))];
+    unique.sort((a, b) => b.length - a.length);
+    if (unique.length) this.pattern = new RegExp(unique.map(RegExp.escape).join("|"), "g");
+  }
+
+  /** Whether there is anything to redact. */
+  get active(): boolean {
+    return this.pattern !== undefined;
+  }
+
+  redactString(text: string): string {
+    return this.pattern ? text.replace(this.pattern, MASK) : text;
+  }
+
+  /** A copy of `value` with every string redacted (keys too). */
+  redact<T>(value: T): T {
+    if (!this.pattern) return value;
+    return this.redactAny(value) as T;
+  }
+
+  private redactAny(value: unknown): unknown {
+    if (typeof value === "string") return this.redactString(value);
+    if (Array.isArray(value)) return value.map((item) => this.redactAny(item));
+    if (isPlainObject(value)) {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) out[this.redactString(key)] = this.redactAny(item);
+      return out;
+    }
+    return value;
+  }
+}
