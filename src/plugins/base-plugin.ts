@@ -55,8 +55,8 @@ export abstract class BasePlugin implements ExternalWorkPlugin {
 
   /** Checks config and input against the schema, reporting every problem. */
   validate(work: Work): void {
-    const issues: ValidationIssue[] = [...this.configCheck.issues(work.executor_config, "executor_config")];
-    if (this.inputCheck) issues.push(...this.inputCheck.issues(work.input, "input"));
+    const issues: ValidationIssue[] = this.configCheck.problems(work.executor_config, "executor_config");
+    if (this.inputCheck) issues.push(...this.inputCheck.problems(work.input, "input"));
     if (issues.length) throw new ValidationError(issues);
   }
 

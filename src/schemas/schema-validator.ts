@@ -29,9 +29,24 @@ export class CompiledSchema<T = unknown> {
    * it was), or throws a ValidationError listing every problem under `path`.
    */
   parse(value: unknown, path = "", subject?: string): T {
-    const withDefaults = this.hasDefaults && value !== undefined ? Value.Default(this.schema, Value.Clone(value)) : value;
+    const withDefaults = this.withDefaults(value);
     if (this.check.Check(withDefaults)) return withDefaults as T;
     throw new ValidationError(this.issues(withDefaults, path), subject);
+  }
+
+  /** A copy of `value` with the schema's defaults filled in; `value` itself is not changed. */
+  withDefaults(value: unknown): unknown {
+    return this.hasDefaults && value !== undefined ? Value.Default(this.schema, Value.Clone(value)) : value;
+  }
+
+  /** Whether `value` fits as it is (no defaults applied). */
+  fits(value: unknown): value is T {
+    return this.check.Check(value);
+  }
+
+  /** The problems `value` has once defaults are filled in; cheap when it already fits. */
+  problems(value: unknown, path = ""): ValidationIssue[] {
+    return this.check.Check(value) ? [] : this.issues(this.withDefaults(value), path);
   }
 
   /** Every problem of `value`, one per path, in document order. */
@@ -114,19 +129,17 @@ export class SchemaValidator {
    * three is reported at once.
    */
   validateWork(work: unknown): Work {
-    const issues = envelope.issues(work);
-    const record = (typeof work === "object" && work !== null ? work : {}) as Partial<Work>;
+    const document = envelope.withDefaults(work);
+    const record = (typeof document === "object" && document !== null ? document : {}) as Partial<Work>;
     const schemas = typeof record.type === "string" ? this.schemas.get(record.type) : undefined;
-    if (issues.length === 0 && schemas) {
-      return this.parseParts(envelope.parse(work), schemas);
-    }
+    if (envelope.fits(document)) return schemas ? this.parseParts(document, schemas) : document;
     // Collect the parts' problems too, so the user fixes everything in one round.
+    const issues = envelope.issues(document);
     if (schemas && typeof record.executor_config === "object" && record.executor_config !== null) {
-      issues.push(...schemas.config.issues(record.executor_config, "executor_config"));
+      issues.push(...schemas.config.problems(record.executor_config, "executor_config"));
     }
-    if (schemas?.input && "input" in record) issues.push(...schemas.input.issues(record.input, "input"));
-    if (issues.length) throw new ValidationError(issues);
-    return envelope.parse(work);
+    if (schemas?.input && "input" in record) issues.push(...schemas.input.problems(record.input, "input"));
+    throw new ValidationError(issues);
   }
 
   private parseParts(work: Work, schemas: RegisteredSchemas): Work {

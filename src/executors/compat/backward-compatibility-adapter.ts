@@ -1,6 +1,7 @@
 /** Lets an EnhancedWorkExecutor serve where the original WorkExecutor is expected. */
 import { silentLogger, type WorkContext } from "../../core/context.ts";
 import type { Work, WorkType } from "../../core/work.ts";
+import { SchemaValidator } from "../../schemas/schema-validator.ts";
 import type { EnhancedWorkExecutor } from "../enhanced-work-executor.ts";
 import type { LegacyWorkResult, WorkExecutor } from "./work-executor.ts";
 
@@ -12,15 +13,19 @@ import type { LegacyWorkResult, WorkExecutor } from "./work-executor.ts";
  */
 export class BackwardCompatibilityAdapter implements WorkExecutor {
   readonly enhanced: EnhancedWorkExecutor;
+  private readonly validator = new SchemaValidator();
 
   constructor(enhanced: EnhancedWorkExecutor) {
     this.enhanced = enhanced;
+    for (const type of enhanced.getSupportedTypes()) this.validator.registerSchema(type, enhanced.getSchema());
   }
 
   async execute(signal: AbortSignal, work: Work, workContext: WorkContext): Promise<LegacyWorkResult> {
     try {
-      this.enhanced.validate(work);
-      const result = await this.enhanced.execute({ signal, logger: silentLogger, log() {} }, work, workContext);
+      // Enhanced executors expect a validated work with defaults applied; legacy callers never did that.
+      const validated = this.validator.validateWork(work);
+      this.enhanced.validate(validated);
+      const result = await this.enhanced.execute({ signal, logger: silentLogger, log() {} }, validated, workContext);
       return result.status === "succeeded"
         ? { success: true, output: result.output }
         : { success: false, output: result.output, error: result.error?.message ?? result.status };
