@@ -81,7 +81,7 @@ function describe(schema: TSchema, value: unknown, fallback: string): string {
   if (literals.length && literals.every((literal) => literal !== undefined)) {
     return `must be one of ${literals.map((literal) => JSON.stringify(literal)).join(", ")}: got ${shown(schema, value)}`;
   }
-  return `${fallback.replace(/^Expected/, "must be")}: got ${shown(schema, value)}`;
+  return `${fallback.replace(/^Expected/, "expected")}: got ${shown(schema, value)}`;
 }
 
 interface RegisteredSchemas {

@@ -96,7 +96,7 @@ describe("SchemaValidator.validateWork", () => {
       throw new Error("unreachable");
     } catch (error) {
       expect((error as Error).message).toBe(
-        'invalid work: timeout: must be a duration like 250ms, 30s, 5m or 1h30m: got "x"; executor_config.x: must be string: got 1',
+        'invalid work: timeout: must be a duration like 250ms, 30s, 5m or 1h30m: got "x"; executor_config.x: expected string: got 1',
       );
     }
   });
