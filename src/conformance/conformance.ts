@@ -55,15 +55,22 @@ function exampleWork(type: string, example: WorkExample, suffix: string, extra: 
   return { id, type, executor_config: structuredClone(example.executor_config), ...(example.input === undefined ? {} : { input: example.input }), ...extra };
 }
 
-/** A config that breaks the schema in ways a schema must catch, and the paths it must name. */
+/**
+ * A config that breaks the schema in ways a schema must catch — required fields left out,
+ * typed fields given the wrong type — and the paths an error must name.
+ */
 function badConfig(config: TSchema): { value: Record<string, unknown>; paths: string[] } {
-  const required = (config.required ?? []) as string[];
-  if (required.length) return { value: {}, paths: required.map((key) => `executor_config.${key}`) };
-  const properties = Object.entries((config.properties ?? {}) as Record<string, TSchema>).filter(([, schema]) => schema.type in WRONG_TYPE_VALUE);
-  return {
-    value: Object.fromEntries(properties.map(([key, schema]) => [key, WRONG_TYPE_VALUE[schema.type as string]])),
-    paths: properties.map(([key]) => `executor_config.${key}`),
-  };
+  const required = new Set((config.required ?? []) as string[]);
+  const value: Record<string, unknown> = {};
+  const paths: string[] = [];
+  for (const [key, schema] of Object.entries((config.properties ?? {}) as Record<string, TSchema>)) {
+    if (required.has(key) && schema.default === undefined) paths.push(`executor_config.${key}`);
+    else if (typeof schema.type === "string" && schema.type in WRONG_TYPE_VALUE) {
+      value[key] = WRONG_TYPE_VALUE[schema.type];
+      paths.push(`executor_config.${key}`);
+    }
+  }
+  return { value, paths };
 }
 
 /** Runs every check against `executor`; never throws. */
