@@ -35,7 +35,7 @@ describe("exec plugin", () => {
     [3, [0, 3], [], "succeeded", false],
   ])("exit code %p with success %p and retryable %p ends %p", async (code, success, retryableCodes, status, retryable) => {
     const result = await run({ command: "sh", args: ["-c", `exit ${code}`], success_exit_codes: success, retryable_exit_codes: retryableCodes });
-    expect(result.status).toBe(status as string);
+    expect(result.status as string).toBe(status);
     expect(result.metadata.exit_code).toBe(code);
     if (status === "failed") expect(result.error).toMatchObject({ code: "exec.exit_code", retryable, details: { exit_code: code } });
   });
