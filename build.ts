@@ -3,6 +3,7 @@
  *   bun run build                 schemas/ and dist/ubom for this machine
  *   bun run build --all           also dist/ubom-linux-arm64, -linux-x64-musl, -darwin-arm64
  *   bun run build --schemas-only  only schemas/
+ *   bun run build --binary-only [--outfile PATH]   only the binary (tests build into a temp folder)
  */
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -35,11 +36,14 @@ async function compile(target: string | undefined, outfile: string, sha: string)
   console.log(`built ${outfile}${target ? ` (${target})` : ""}`);
 }
 
-const args = new Set(process.argv.slice(2));
-await writeSchemas();
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+const outfileAt = argv.indexOf("--outfile");
+const outfile = outfileAt >= 0 && argv[outfileAt + 1] ? argv[outfileAt + 1]! : join(ROOT, "dist/ubom");
+if (!args.has("--binary-only")) await writeSchemas();
 if (!args.has("--schemas-only")) {
   const sha = await commit();
-  await compile(undefined, join(ROOT, "dist/ubom"), sha);
+  await compile(undefined, outfile, sha);
   if (args.has("--all")) {
     for (const target of CROSS_TARGETS) await compile(target, join(ROOT, `dist/ubom-${target.replace(/^bun-/, "")}`), sha);
   }
