@@ -5,14 +5,29 @@ import { WorkEnvelope } from "./work-envelope.ts";
 /** Base of every exported schema's `$id`; files refer to each other relatively. */
 export const SCHEMA_ID_BASE = "https://ubom.dev/schemas/";
 
+/**
+ * The schema as a user writes the document: a field with a default may be left out, so
+ * it is not `required` (TypeBox requires it, as it checks after defaults are applied).
+ * JSON.stringify drops TypeBox's symbol keys, leaving standard JSON Schema.
+ */
+export function writtenFormSchema(schema: TSchema): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(schema), (_key, node) => {
+    if (node && typeof node === "object" && Array.isArray(node.required) && node.properties) {
+      const required = node.required.filter((name: string) => node.properties[name]?.default === undefined);
+      const { required: _dropped, ...rest } = node;
+      return required.length ? { ...rest, required } : rest;
+    }
+    return node;
+  });
+}
+
 /** The JSON Schema document of an executor's `executor_config`. */
 export function executorConfigJsonSchema(workType: string, config: TSchema): Record<string, unknown> {
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: `${SCHEMA_ID_BASE}${workType}.schema.json`,
     title: `executor_config of a ${workType} work`,
-    // JSON.stringify drops TypeBox's symbol keys, leaving standard JSON Schema.
-    ...JSON.parse(JSON.stringify(config)),
+    ...writtenFormSchema(config),
   };
 }
 
@@ -24,7 +39,7 @@ export function workJsonSchema(workTypes: string[]): Record<string, unknown> {
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: `${SCHEMA_ID_BASE}work.schema.json`,
-    ...JSON.parse(JSON.stringify(WorkEnvelope)),
+    ...writtenFormSchema(WorkEnvelope),
     allOf: [...workTypes].sort().map((type) => ({
       if: { properties: { type: { const: type } }, required: ["type"] },
       then: { properties: { executor_config: { $ref: `${type}.schema.json` } } },

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import Ajv from "ajv";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateSchemaFiles } from "../../src/engine/schema-files.ts";
@@ -26,5 +27,30 @@ describe("schemas/", async () => {
       "http.schema.json",
     ]);
     expect(work.required).toEqual(["id", "type", "executor_config"]);
+  });
+});
+
+describe("schemas/ with an independent JSON Schema validator (ajv), as an editor would use them", () => {
+  const ajv = new Ajv({ allErrors: true, strict: true });
+  // ubom's own annotations: documented keywords, not typos.
+  ajv.addKeyword({ keyword: "expectation", schemaType: "string" });
+  ajv.addKeyword({ keyword: "secret", schemaType: "boolean" });
+  ajv.addKeyword({ keyword: "secret_refs", schemaType: "boolean" });
+  const files = readdirSync(SCHEMAS_DIR).filter((name) => name.endsWith(".schema.json"));
+  for (const name of files) ajv.addSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, name), "utf8")));
+  const validateWork = ajv.getSchema("https://ubom.dev/schemas/work.schema.json")!;
+  const examples = join(import.meta.dir, "../../examples");
+
+  test.each(readdirSync(examples).filter((name) => name.endsWith(".json")))("examples/%s is valid", (name) => {
+    const valid = validateWork(JSON.parse(readFileSync(join(examples, name), "utf8")));
+    expect(validateWork.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  test("a work with a bad executor_config is invalid, at the field's path", () => {
+    expect(validateWork({ id: "x", type: "exec", executor_config: { command: "ls", args: "-l" } })).toBe(false);
+    expect(validateWork.errors?.map((error) => error.instancePath)).toContain("/executor_config/args");
+    expect(validateWork({ id: "x", type: "http", executor_config: { url: "https://x.test", timeout: "soon" } })).toBe(false);
+    expect(validateWork.errors?.map((error) => error.instancePath)).toContain("/executor_config/timeout");
   });
 });
