@@ -19,24 +19,42 @@ export interface JsonLoggerOptions {
   fields?: Record<string, unknown>;
 }
 
+const writeStderr = (line: string) => void process.stderr.write(line);
+
+/** Writes `{"time","level","msg",…fields}` lines; a class, as every work makes a child. */
+class JsonLogger implements Logger {
+  constructor(
+    private readonly threshold: number,
+    private readonly write: (line: string) => void,
+    private readonly fields: Record<string, unknown>,
+  ) {}
+
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    if (RANK.debug >= this.threshold) this.emit("debug", msg, fields);
+  }
+  info(msg: string, fields?: Record<string, unknown>): void {
+    if (RANK.info >= this.threshold) this.emit("info", msg, fields);
+  }
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    if (RANK.warn >= this.threshold) this.emit("warn", msg, fields);
+  }
+  error(msg: string, fields?: Record<string, unknown>): void {
+    if (RANK.error >= this.threshold) this.emit("error", msg, fields);
+  }
+  child(fields: Record<string, unknown>): Logger {
+    return new JsonLogger(this.threshold, this.write, { ...this.fields, ...fields });
+  }
+
+  private emit(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
+    this.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...this.fields, ...fields })}\n`);
+  }
+}
+
 /**
- * A logger writing `{"time","level","msg",…fields}` lines.
+ * A logger writing one JSON object per line.
  *
  * @example createJsonLogger({ level: "info" }).info("work.started", { work_id: "w1" })
  */
 export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
-  const threshold = RANK[options.level ?? "info"];
-  const write = options.write ?? ((line: string) => process.stderr.write(line));
-  const base = options.fields ?? {};
-  const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-    if (RANK[level] < threshold) return;
-    write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields })}\n`);
-  };
-  return {
-    debug: (msg, fields) => emit("debug", msg, fields),
-    info: (msg, fields) => emit("info", msg, fields),
-    warn: (msg, fields) => emit("warn", msg, fields),
-    error: (msg, fields) => emit("error", msg, fields),
-    child: (fields) => createJsonLogger({ ...options, fields: { ...base, ...fields } }),
-  };
+  return new JsonLogger(RANK[options.level ?? "info"], options.write ?? writeStderr, options.fields ?? {});
 }

@@ -34,6 +34,7 @@ export interface RunOptions {
 }
 
 const ABANDONED = Symbol("abandoned");
+const NO_SECRETS = new Redactor([]);
 
 /** Retry policy with durations in milliseconds. */
 interface CompiledRetry {
@@ -43,7 +44,10 @@ interface CompiledRetry {
   multiplier: number;
 }
 
+const NO_RETRY: CompiledRetry = { maxAttempts: 1, initialDelayMs: 1_000, maxDelayMs: 60_000, multiplier: 2 };
+
 function compileRetry(policy: RetryPolicy | undefined): CompiledRetry {
+  if (!policy) return NO_RETRY;
   return {
     maxAttempts: policy?.max_attempts ?? 1,
     initialDelayMs: parseDuration(policy?.initial_delay ?? "1s", "retry.initial_delay"),
@@ -145,7 +149,7 @@ export class WorkEngine {
       executor = this.registry.getExecutor(validated.type);
       const resolved = resolveSecrets(executor.getSchema().config, validated.executor_config, "executor_config");
       runnable = { ...validated, executor_config: resolved.value };
-      redactor = new Redactor(resolved.secrets);
+      redactor = resolved.secrets.length ? new Redactor(resolved.secrets) : NO_SECRETS;
       retry = compileRetry(validated.retry);
       timeoutMs = validated.timeout === undefined ? undefined : parseDuration(validated.timeout, "timeout");
     } catch (error) {

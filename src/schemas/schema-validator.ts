@@ -17,11 +17,13 @@ export class CompiledSchema<T = unknown> {
   readonly schema: TSchema;
   private readonly check: TypeCheck<TSchema>;
   private readonly hasDefaults: boolean;
+  private readonly optionalDefaults: boolean;
 
   constructor(schema: TSchema) {
     this.schema = schema;
     this.check = TypeCompiler.Compile(schema);
     this.hasDefaults = JSON.stringify(schema).includes('"default"');
+    this.optionalDefaults = this.hasDefaults && hasOptionalDefault(schema);
   }
 
   /**
@@ -29,6 +31,9 @@ export class CompiledSchema<T = unknown> {
    * it was), or throws a ValidationError listing every problem under `path`.
    */
   parse(value: unknown, path = "", subject?: string): T {
+    // When every default sits on a required field, a value that already fits has nothing
+    // to fill in: skip the copy, the hot path of every work.
+    if (!this.optionalDefaults && this.check.Check(value)) return value as T;
     const withDefaults = this.withDefaults(value);
     if (this.check.Check(withDefaults)) return withDefaults as T;
     throw new ValidationError(this.issues(withDefaults, path), subject);
@@ -39,10 +44,6 @@ export class CompiledSchema<T = unknown> {
     return this.hasDefaults && value !== undefined ? Value.Default(this.schema, Value.Clone(value)) : value;
   }
 
-  /** Whether `value` fits as it is (no defaults applied). */
-  fits(value: unknown): value is T {
-    return this.check.Check(value);
-  }
 
   /** The problems `value` has once defaults are filled in; cheap when it already fits. */
   problems(value: unknown, path = ""): ValidationIssue[] {
@@ -59,6 +60,22 @@ export class CompiledSchema<T = unknown> {
     }
     return [...byPath.values()];
   }
+}
+
+/** Whether a field that may be left out has a default: then defaults apply even to valid values. */
+function hasOptionalDefault(schema: TSchema): boolean {
+  const required = new Set((schema.required ?? []) as string[]);
+  const properties = Object.entries((schema.properties ?? {}) as Record<string, TSchema>);
+  if (properties.some(([key, child]) => !required.has(key) && child.default !== undefined)) return true;
+  const children: TSchema[] = [
+    ...properties.map(([, child]) => child),
+    ...Object.values((schema.patternProperties ?? {}) as Record<string, TSchema>),
+    ...((schema.anyOf ?? []) as TSchema[]),
+    ...((schema.allOf ?? []) as TSchema[]),
+    ...(typeof schema.items === "object" && !Array.isArray(schema.items) ? [schema.items as TSchema] : []),
+    ...(typeof schema.additionalProperties === "object" ? [schema.additionalProperties as TSchema] : []),
+  ];
+  return children.some(hasOptionalDefault);
 }
 
 function expectedOf(schema: TSchema): string {
@@ -129,12 +146,19 @@ export class SchemaValidator {
    * three is reported at once.
    */
   validateWork(work: unknown): Work {
-    const document = envelope.withDefaults(work);
-    const record = (typeof document === "object" && document !== null ? document : {}) as Partial<Work>;
+    const record = (typeof work === "object" && work !== null ? work : {}) as Partial<Work>;
     const schemas = typeof record.type === "string" ? this.schemas.get(record.type) : undefined;
-    if (envelope.fits(document)) return schemas ? this.parseParts(document, schemas) : document;
-    // Collect the parts' problems too, so the user fixes everything in one round.
-    const issues = envelope.issues(document);
+    let document: Work;
+    try {
+      document = envelope.parse(work);
+    } catch (error) {
+      // Collect the parts' problems too, so the user fixes everything in one round.
+      return this.reject((error as ValidationError).issues, record, schemas);
+    }
+    return schemas ? this.parseParts(document, schemas) : document;
+  }
+
+  private reject(issues: ValidationIssue[], record: Partial<Work>, schemas?: RegisteredSchemas): never {
     if (schemas && typeof record.executor_config === "object" && record.executor_config !== null) {
       issues.push(...schemas.config.problems(record.executor_config, "executor_config"));
     }

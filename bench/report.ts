@@ -1,0 +1,27 @@
+/** Prints benchmark figures as DESIGN.md's JSON lines. */
+
+/** One figure beside its baseline from the same run. */
+export interface Figure {
+  bench: string;
+  metric: string;
+  value: number;
+  unit: string;
+  baseline: number;
+}
+
+/**
+ * Prints one line; `ratio` is value/baseline for rates and baseline/value for times,
+ * so 1.0 always means "as good as the baseline" and less means slower.
+ */
+export function report(figure: Figure, higherIsBetter: boolean): void {
+  const ratio = higherIsBetter ? figure.value / figure.baseline : figure.baseline / figure.value;
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  console.log(JSON.stringify({ ...figure, value: round(figure.value), baseline: round(figure.baseline), ratio: round(ratio) }));
+}
+
+/** The median of some numbers. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
