@@ -271,6 +271,12 @@ export class WorkEngine {
     return toUbomError(thrown, "executor_error");
   }
 
+  private executorNameOf(type: string): { name: string; version: string } {
+    if (!this.registry.getOwner(type)) return { name: "", version: "" };
+    const { name, version } = this.registry.getExecutor(type).getMetadata();
+    return { name, version };
+  }
+
   /** The result of a work that never ran: invalid, unknown type, unreadable secret. */
   private rejected(work: unknown, thrown: unknown, startedAt: number): WorkResult {
     const record = (typeof work === "object" && work !== null ? work : {}) as Partial<Work>;
@@ -286,7 +292,7 @@ export class WorkEngine {
       finished_at: new Date(now).toISOString(),
       duration_ms: now - startedAt,
       attempts: 0,
-      executor: { type, name: this.registry.getOwner(type) ?? "", version: "" },
+      executor: { type, ...this.executorNameOf(type) },
       metadata: {},
       logs: { lines: [], truncated: false },
     };

@@ -64,8 +64,3 @@ export function SecretOrString(options: SchemaOptions = {}): TUnion<[TString, ty
     ...options,
   });
 }
-
-/** Whether the schema node marks its whole value as secret. */
-export function isSecretSchema(schema: TSchema): boolean {
-  return schema.secret === true;
-}

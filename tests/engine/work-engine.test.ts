@@ -168,6 +168,7 @@ describe("WorkEngine.execute", () => {
     const { engine, executor, lines } = engineWith(async (_ctx, w) => workSucceeded(w, null));
     const result = await engine.execute(document);
     expect(result).toMatchObject({ status: "failed", attempts: 0, error: { code } });
+    if (typeof document === "object" && document.type === "scripted") expect(result.executor).toEqual({ type: "scripted", name: "scripted", version: "9.9.9" });
     expect(result.error?.message).toContain(message);
     expect((executor as ScriptedExecutor).calls).toBe(0);
     expect(lines.map((line) => line.msg)).toEqual(["work.rejected"]);
