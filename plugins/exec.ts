@@ -3,8 +3,8 @@
  * input on stdin, captures stdout, stderr and the exit code, and on timeout or cancel
  * stops the whole group: SIGTERM, then SIGKILL after `stop_grace`.
  */
-import { BasePlugin, Duration, parseDuration, SecretOrString, Type, UbomError, ValidationError, workFailed, workSucceeded } from "@ubom/sdk";
-import type { ExecutionContext, LogStream, Static, Work, WorkResult } from "@ubom/sdk";
+import { BasePlugin, Duration, OutputCollector, parseDuration, SecretOrString, Type, UbomError, ValidationError, workFailed, workSucceeded } from "@ubom/sdk";
+import type { ExecutionContext, Static, Work, WorkResult } from "@ubom/sdk";
 
 const VERSION = "1.0.0";
 
@@ -36,36 +36,6 @@ export const ExecPluginConfig = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** Collects a stream up to a cap, streaming each complete line live. */
-class StreamCollector {
-  text = "";
-  truncated = false;
-  private partial = "";
-
-  constructor(
-    private readonly stream: LogStream,
-    private readonly maxBytes: number,
-    private readonly log: ExecutionContext["log"],
-  ) {}
-
-  async drain(source: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    for await (const chunk of source) this.push(decoder.decode(chunk, { stream: true }));
-    this.push(decoder.decode());
-    if (this.partial) this.log(this.stream, this.partial);
-  }
-
-  private push(piece: string): void {
-    if (!piece) return;
-    const room = this.maxBytes - this.text.length;
-    if (piece.length > room) this.truncated = true;
-    this.text += room > 0 ? piece.slice(0, room) : "";
-    const lines = (this.partial + piece).split("\n");
-    this.partial = lines.pop() ?? "";
-    for (const line of lines) this.log(this.stream, line);
-  }
-}
 
 function stdinPayload(work: Work, config: ExecConfig): string | undefined {
   if (!config.stdin || work.input === undefined) return undefined;
@@ -149,8 +119,8 @@ class ExecPlugin extends BasePlugin {
     if (ctx.signal.aborted) stop();
     else ctx.signal.addEventListener("abort", stop, { once: true });
 
-    const stdout = new StreamCollector("stdout", config.max_output_bytes, ctx.log);
-    const stderr = new StreamCollector("stderr", config.max_output_bytes, ctx.log);
+    const stdout = new OutputCollector("stdout", config.max_output_bytes, ctx.log);
+    const stderr = new OutputCollector("stderr", config.max_output_bytes, ctx.log);
     const writeInput = async () => {
       try {
         if (input !== undefined) child.stdin.write(input);

@@ -80,9 +80,9 @@ export function setUp(values: CommonValues): CliSetup {
   };
 }
 
-/** Builds the runtime a command works with. */
-export function runtimeFor(setup: CliSetup): Promise<Runtime> {
-  return createRuntime({ pluginsDir: setup.pluginsDir, config: setup.config, logger: setup.logger });
+/** Builds the runtime a command works with; `runsWorks` starts background duties such as orphan reaping. */
+export function runtimeFor(setup: CliSetup, runsWorks = false): Promise<Runtime> {
+  return createRuntime({ pluginsDir: setup.pluginsDir, config: setup.config, logger: setup.logger, startBackground: runsWorks });
 }
 
 /** Prints a value as indented JSON on stdout. */

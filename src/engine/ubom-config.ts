@@ -10,6 +10,10 @@ export const UbomConfig = Type.Object(
   {
     plugins_dir: Type.Optional(Type.String({ description: "Folder of plugin files; --plugins-dir overrides it" })),
     log_level: Type.Optional(Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error"), Type.Literal("silent")])),
+    executors: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
+      default: {},
+      description: "Each built-in executor's config, keyed by work type (docker, …)",
+    }),
     plugins: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
       default: {},
       description: "Each plugin's config, keyed by plugin name; validated against the plugin's config schema",

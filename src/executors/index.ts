@@ -4,3 +4,4 @@ export * from "./compat/work-execution-core.ts";
 export * from "./compat/work-executor.ts";
 export * from "./enhanced-work-executor.ts";
 export * from "./enhanced-work-registry.ts";
+export * from "./output-collector.ts";

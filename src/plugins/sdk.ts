@@ -13,4 +13,5 @@ export { Duration, Secret, SecretOrString, SecretRef } from "../schemas/types.ts
 export { BasePlugin, type BasePluginOptions } from "./base-plugin.ts";
 export type { ExternalWorkPlugin, PluginFactory } from "./external-work-plugin.ts";
 export type { EnhancedWorkExecutor } from "../executors/enhanced-work-executor.ts";
+export { OutputCollector } from "../executors/output-collector.ts";
 export { VERSION as SDK_VERSION } from "../version.ts";

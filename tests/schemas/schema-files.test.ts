@@ -23,6 +23,7 @@ describe("schemas/", async () => {
     const work = JSON.parse(expected.get("work.schema.json")!);
     for (const [name, text] of expected) expect(JSON.parse(text).$id).toBe(`https://ubom.dev/schemas/${name}`);
     expect(work.allOf.map((rule: { then: { properties: { executor_config: { $ref: string } } } }) => rule.then.properties.executor_config.$ref)).toEqual([
+      "docker.schema.json",
       "exec.schema.json",
       "http.schema.json",
     ]);

@@ -38,7 +38,7 @@ ${COMMON_HELP}`,
     if (positionals.length !== 1) throw new UsageError("run takes one work file, or - to read the work from stdin");
     const setup = setUp(values);
     const document = await readWorkDocument(positionals[0]!);
-    const runtime = await runtimeFor(setup);
+    const runtime = await runtimeFor(setup, true);
     const controller = new AbortController();
     const cancel = (signal: NodeJS.Signals) => controller.abort(new WorkCancelledError(`ubom received ${signal}`));
     process.on("SIGINT", cancel);
