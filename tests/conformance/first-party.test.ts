@@ -1,10 +1,10 @@
 /**
- * The conformance suite over every executor this repository ships. Built-in executors
- * join this list as they arrive.
+ * The conformance suite over the first-party plugins (built-ins: builtin.test.ts).
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { CONFORMANCE_CHECKS, jsonSchemaProblems, runConformance, type CheckOutcome } from "../../src/conformance/index.ts";
+import { jsonSchemaProblems, runConformance } from "../../src/conformance/index.ts";
 import type { WorkExample } from "../../src/core/index.ts";
+import { describeConformance } from "../helpers/conformance.ts";
 import { firstPartyRuntime } from "../helpers/first-party.ts";
 
 // The http plugin's own examples are data: URLs; a loopback server adds one that hangs.
@@ -25,22 +25,8 @@ const httpExamples: WorkExample[] = [
   { name: "hangs", executor_config: { url: `http://127.0.0.1:${server.port}/hang` }, runs_until_stopped: true },
 ];
 
-const suites: [string, () => Promise<CheckOutcome[]>][] = [
-  ["http", () => runConformance(runtime.registry.getExecutor("http"), { examples: httpExamples })],
-  ["exec", () => runConformance(runtime.registry.getExecutor("exec"))],
-];
-
-for (const [type, runSuite] of suites) {
-  describe(`conformance: ${type}`, async () => {
-    const outcomes = await runSuite();
-    for (const name of CONFORMANCE_CHECKS) {
-      test(name, () => {
-        // Every check must run and pass: a skip here means an example is missing.
-        expect(outcomes.find((outcome) => outcome.name === name)).toEqual({ name, status: "passed" });
-      });
-    }
-  });
-}
+describeConformance("http", () => runConformance(runtime.registry.getExecutor("http"), { examples: httpExamples }));
+describeConformance("exec", () => runConformance(runtime.registry.getExecutor("exec")));
 
 describe("conformance catches a broken executor", async () => {
   const { BasePlugin } = await import("../../src/plugins/base-plugin.ts");
