@@ -18,7 +18,7 @@ import { createDockerClient } from "./client.ts";
 import { DockerConfig, DockerExecutorConfig, memoryBytes, nanoCpus } from "./config.ts";
 import { copyFileOut, parseJsonOutput } from "./container-output.ts";
 import { dockerError } from "./errors.ts";
-import { ensureImage } from "./image.ts";
+import { imageNotPresent, pullImage, type ImageFacts } from "./image.ts";
 import { currentOwner, formatOwner, OWNER_LABEL, WORK_ID_LABEL } from "./owner.ts";
 import { reapOrphans } from "./reaper.ts";
 import { bindsFor } from "./volumes.ts";
@@ -141,14 +141,24 @@ export class DockerExecutor implements ManagedExecutor {
     };
 
     const stallMs = parseDuration(this.options.pull_stall_timeout, "executors.docker.pull_stall_timeout");
-    const image = await timed("pull", () => ensureImage(this.docker, config, stallMs, ctx.signal, ctx.logger));
+    const pull = () => timed("pull", () => pullImage(this.docker, config, stallMs, ctx.signal, ctx.logger));
+    let image: ImageFacts | undefined = config.pull_policy === "always" ? await pull() : undefined;
     ctx.signal.throwIfAborted();
-    const container = await timed("create", () =>
-      this.docker.createContainer(this.containerSpec(work, config)).catch((error) => {
+    const spec = this.containerSpec(work, config);
+    const create = () => timed("create", () => this.docker.createContainer(spec));
+    // Creating first and pulling only on "no such image" saves an inspect per work.
+    const container = await create()
+      .catch(async (error) => {
+        if ((error as { statusCode?: number }).statusCode !== 404 || image) throw error;
+        if (config.pull_policy === "never") throw imageNotPresent(config.image);
+        image = await pull();
+        ctx.signal.throwIfAborted();
+        return create();
+      })
+      .catch((error) => {
         throw dockerError(error, `create a container of ${config.image}`);
-      }),
-    );
-    const metadata: Record<string, unknown> = { container_id: container.id, image: config.image, image_id: image.id, image_digest: image.digest, image_pulled: image.pulled, timings };
+      });
+    const metadata: Record<string, unknown> = { container_id: container.id, image: config.image, image_digest: image?.digest, image_pulled: image !== undefined, timings };
     ctx.logger.debug("docker.container_created", { container_id: container.id });
     try {
       return await this.run(ctx, work, config, container, metadata, timed);
@@ -238,7 +248,7 @@ export class DockerExecutor implements ManagedExecutor {
     stdout.end();
     stderr.end();
     const state = await container.inspect().then(
-      (info) => info.State,
+      (info) => ((metadata.image_id = info.Image), info.State),
       (error) => {
         throw dockerError(error, "inspect the container");
       },

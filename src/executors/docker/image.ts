@@ -1,4 +1,4 @@
-/** Makes sure a work's image is present, pulling it as its pull_policy says. */
+/** Pulling a work's image, with registry auth and a stall timeout. */
 import type Docker from "dockerode";
 import type { Logger } from "../../core/context.ts";
 import { UbomError } from "../../core/errors.ts";
@@ -38,7 +38,11 @@ function pullError(image: string, message: string, cause?: unknown): UbomError {
   return new UbomError(`pulling ${image} failed: ${message}`, { code: "docker.pull_failed", retryable: true, cause });
 }
 
-/** Pulls `image`, failing when no progress arrives for `stallMs`, or when `signal` aborts. */
+/**
+ * Pulls `image`, failing when no progress arrives for `stallMs` (the daemon may sit on a
+ * silent registry before its first byte, so the clock starts with the request), or when
+ * `signal` aborts.
+ */
 async function pull(docker: Docker, config: DockerConfig, stallMs: number, signal: AbortSignal, logger: Logger): Promise<void> {
   const auth = config.registry_auth as { username?: string; password?: string; identity_token?: string; server?: string } | undefined;
   const authconfig = auth && {
@@ -47,60 +51,63 @@ async function pull(docker: Docker, config: DockerConfig, stallMs: number, signa
     identitytoken: auth.identity_token,
     serveraddress: auth.server ?? registryOf(config.image) ?? "https://index.docker.io/v1/",
   };
-  let stream: NodeJS.ReadableStream;
-  try {
-    stream = await docker.pull(config.image, authconfig ? { authconfig } : {});
-  } catch (error) {
-    const wrapped = dockerError(error, `pull ${config.image}`);
-    throw wrapped.code === "docker.api_error" ? pullError(config.image, daemonMessage(error), error) : wrapped;
-  }
-  await new Promise<void>((resolve, reject) => {
-    let stallTimer: ReturnType<typeof setTimeout> | undefined;
-    const fail = (error: unknown) => {
-      clearTimeout(stallTimer);
-      signal.removeEventListener("abort", onAbort);
-      (stream as unknown as { destroy(): void }).destroy();
-      reject(error);
-    };
-    const armStall = () => {
-      clearTimeout(stallTimer);
-      stallTimer = setTimeout(
-        () => fail(new UbomError(`pulling ${config.image} made no progress for ${stallMs}ms`, { code: "docker.pull_stalled", retryable: true })),
-        stallMs,
-      );
-    };
-    const onAbort = () => fail(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    armStall();
-    docker.modem.followProgress(
-      stream,
-      (error: Error | null, events: { error?: string }[]) => {
-        clearTimeout(stallTimer);
-        signal.removeEventListener("abort", onAbort);
-        const failure = error?.message ?? events?.find((event) => event.error)?.error;
-        if (failure) reject(pullError(config.image, failure, error));
-        else resolve();
-      },
-      (event: { status?: string; error?: string }) => {
-        armStall();
-        if (event.status && !event.error) logger.debug("docker.pull_progress", { image: config.image, status: event.status });
-      },
+  const stall = new AbortController();
+  let stallTimer: ReturnType<typeof setTimeout> | undefined;
+  const armStall = () => {
+    clearTimeout(stallTimer);
+    stallTimer = setTimeout(
+      () => stall.abort(new UbomError(`pulling ${config.image} made no progress for ${stallMs}ms`, { code: "docker.pull_stalled", retryable: true })),
+      stallMs,
     );
+  };
+  const stopped = AbortSignal.any([signal, stall.signal]);
+  const whyStopped = () => (signal.aborted ? signal.reason : stall.signal.reason);
+  armStall();
+  try {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await docker.pull(config.image, { ...(authconfig ? { authconfig } : {}), abortSignal: stopped });
+    } catch (error) {
+      if (stopped.aborted) throw whyStopped();
+      const wrapped = dockerError(error, `pull ${config.image}`);
+      throw wrapped.code === "docker.api_error" ? pullError(config.image, daemonMessage(error), error) : wrapped;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const onStop = () => {
+        (stream as unknown as { destroy(): void }).destroy();
+        reject(whyStopped());
+      };
+      stopped.addEventListener("abort", onStop, { once: true });
+      docker.modem.followProgress(
+        stream,
+        (error: Error | null, events: { error?: string }[]) => {
+          stopped.removeEventListener("abort", onStop);
+          if (stopped.aborted) return;
+          const failure = error?.message ?? events?.find((event) => event.error)?.error;
+          if (failure) reject(pullError(config.image, failure, error));
+          else resolve();
+        },
+        (event: { status?: string; error?: string }) => {
+          armStall();
+          if (event.status && !event.error) logger.debug("docker.pull_progress", { image: config.image, status: event.status });
+        },
+      );
+    });
+  } finally {
+    clearTimeout(stallTimer);
+  }
+}
+
+/** The error of an image absent under pull_policy "never". */
+export function imageNotPresent(image: string): UbomError {
+  return new UbomError(`image ${image} is not present on the Docker host, and pull_policy is "never"`, {
+    code: "docker.image_not_found",
+    details: { image },
   });
 }
 
-/** Ensures the image per `pull_policy`; returns its id and digest. */
-export async function ensureImage(docker: Docker, config: DockerConfig, stallMs: number, signal: AbortSignal, logger: Logger): Promise<ImageFacts> {
-  if (config.pull_policy !== "always") {
-    const present = await inspectImage(docker, config.image);
-    if (present) return present;
-    if (config.pull_policy === "never") {
-      throw new UbomError(`image ${config.image} is not present on the Docker host, and pull_policy is "never"`, {
-        code: "docker.image_not_found",
-        details: { image: config.image },
-      });
-    }
-  }
+/** Pulls the work's image and returns its id and digest. */
+export async function pullImage(docker: Docker, config: DockerConfig, stallMs: number, signal: AbortSignal, logger: Logger): Promise<ImageFacts> {
   await pull(docker, config, stallMs, signal, logger);
   const pulled = await inspectImage(docker, config.image);
   if (!pulled) throw new UbomError(`image ${config.image} is missing right after its pull`, { code: "docker.pull_failed", retryable: true });

@@ -36,7 +36,8 @@ describe("docker executor", () => {
     expect(result.output).toBe("value\nhello.txt\nlinks\n");
     expect(result.metadata).toMatchObject({ exit_code: 0, oom_killed: false, removed: true, image: TEST_IMAGE });
     expect(result.metadata.image_id).toMatch(/^sha256:/);
-    expect(Object.keys(result.metadata.timings as object).sort()).toEqual(["create_ms", "pull_ms", "remove_ms", "run_ms", "start_ms"]);
+    expect(Object.keys(result.metadata.timings as object).sort()).toEqual(["create_ms", "remove_ms", "run_ms", "start_ms"]);
+    expect(result.metadata.image_pulled).toBe(false);
     expect(containersWithLabel(`ubom.work_id=${result.work_id}`)).toEqual([]);
   });
 
@@ -96,6 +97,22 @@ describe("docker executor", () => {
     expect((await running).status).toBe("failed");
   });
 
+  test("with a read-only root, a tmpfs mount is still writable", async () => {
+    const result = await run({ command: ["sh", "-c", "echo x > /scratch/f && cat /scratch/f; echo y > /etc/f || echo refused"], read_only_rootfs: true, tmpfs: { "/scratch": "size=1m" } });
+    expect(result).toMatchObject({ status: "succeeded", output: "x\nrefused\n" });
+  });
+
+  test("capabilities are all dropped unless the executor config allows some", async () => {
+    const capabilities = () => "grep CapEff /proc/self/status";
+    const none = await run({ command: ["sh", "-c", capabilities()] });
+    expect(none.output).toBe("CapEff:\t0000000000000000\n");
+    const permissive = await createRuntime({ config: { executors: { docker: { allowed_capabilities: ["CHOWN"] } } } });
+    const some = await permissive.engine.execute({ id: "caps", type: "docker", executor_config: { image: TEST_IMAGE, command: ["sh", "-c", capabilities()] } });
+    await permissive.shutdown();
+    // CAP_CHOWN is bit 0.
+    expect(some.output).toBe("CapEff:\t0000000000000001\n");
+  });
+
   test("a volume outside the allow-list, or escaping it through a symlink, is refused before anything runs", async () => {
     for (const source of [outside, join(shared, "links", "escape"), join(shared, "..", outside.split("/").pop()!)]) {
       const result = await run({ command: ["cat", "/data/secret.txt"], volumes: [{ source, target: "/data" }] });
@@ -153,6 +170,31 @@ describe("docker executor", () => {
       retryable: false,
       message: 'image ubom-test/not-there:1 is not present on the Docker host, and pull_policy is "never"',
     });
+  });
+
+  test("a pull that makes no progress fails after pull_stall_timeout, not at the work's deadline", async () => {
+    // A registry on loopback that answers the version check and then never sends a manifest.
+    const stalled = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(request) {
+        if (new URL(request.url).pathname === "/v2/") return Response.json({});
+        await Bun.sleep(30_000);
+        return new Response("too late", { status: 500 });
+      },
+    });
+    const impatient = await createRuntime({ config: { executors: { docker: { pull_stall_timeout: "1s" } } } });
+    try {
+      const started = performance.now();
+      const result = await impatient.engine.execute(
+        { id: "stall", type: "docker", executor_config: { image: `127.0.0.1:${stalled.port}/stalled/image:1`, pull_policy: "always" }, timeout: "60s" },
+      );
+      expect(result.error).toMatchObject({ code: "docker.pull_stalled", retryable: true });
+      expect(performance.now() - started).toBeLessThan(10_000);
+    } finally {
+      await impatient.shutdown();
+      stalled.stop(true);
+    }
   });
 
   test("an unreachable daemon is a retryable error, and unhealthy", async () => {

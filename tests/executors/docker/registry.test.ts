@@ -51,9 +51,9 @@ afterAll(() => void dockerCli(["rmi", "-f", IMAGE]));
 
 const runtime = await createRuntime({});
 afterAll(() => runtime.shutdown());
-const pull = (registry_auth?: Record<string, unknown>) => {
+const pull = (registry_auth?: Record<string, unknown>, pull_policy = "always") => {
   dockerCli(["rmi", "-f", IMAGE]);
-  return runtime.engine.execute({ id: "pull", type: "docker", executor_config: { image: IMAGE, command: ["echo", "pulled"], pull_policy: "always", registry_auth } });
+  return runtime.engine.execute({ id: "pull", type: "docker", executor_config: { image: IMAGE, command: ["echo", "pulled"], pull_policy, registry_auth } });
 };
 
 describe("docker executor with a private registry", () => {
@@ -61,6 +61,14 @@ describe("docker executor with a private registry", () => {
     const result = await pull({ username: USER, password: PASSWORD });
     expect(result).toMatchObject({ status: "succeeded", output: "pulled\n", metadata: { image_pulled: true } });
     expect(result.metadata.image_digest).toContain("@sha256:");
+  });
+
+  test("if_not_present pulls a missing image once, then uses the local copy", async () => {
+    const first = await pull({ username: USER, password: PASSWORD }, "if_not_present");
+    expect(first).toMatchObject({ status: "succeeded", metadata: { image_pulled: true } });
+    expect(Object.keys(first.metadata.timings as object)).toContain("pull_ms");
+    const second = await runtime.engine.execute({ id: "again", type: "docker", executor_config: { image: IMAGE, command: ["true"] } });
+    expect(second).toMatchObject({ status: "succeeded", metadata: { image_pulled: false } });
   });
 
   test("a password named by an environment variable works too", async () => {
