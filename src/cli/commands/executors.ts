@@ -1,32 +1,65 @@
-/** `ubom executors`: the work types this binary can run, and who runs them. */
+/** `ubom executors`: the work types this binary can run, who runs them, and (--health) how they are. */
+import type { HealthAttributes } from "../../executors/managed-executor.ts";
+import { isExternalWorkPlugin } from "../../plugins/external-work-plugin.ts";
 import { COMMON_HELP, COMMON_OPTIONS, parseCommandArgs, printJson, runtimeFor, setUp, type Command } from "../cli-context.ts";
 import { ExitCode } from "../exit-codes.ts";
 
+const HEALTH_TIMEOUT_MS = 10_000;
+
+/** Runs a health check with a deadline: `{ healthy, attributes }` or `{ healthy: false, reason }`. */
+export async function checkHealth(check: () => Promise<HealthAttributes | void>): Promise<{ healthy: boolean; attributes?: HealthAttributes; reason?: string }> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS / 1000}s`)), HEALTH_TIMEOUT_MS);
+  });
+  try {
+    const attributes = await Promise.race([check(), expired]);
+    return { healthy: true, ...(attributes ? { attributes } : {}) };
+  } catch (error) {
+    return { healthy: false, reason: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export const executorsCommand: Command = {
   name: "executors",
-  summary: "list the work types and the executors that run them",
-  usage: `Usage: ubom executors [--json] [options]
+  summary: "list the work types and the executors that run them (--health checks them)",
+  usage: `Usage: ubom executors [--health] [--json] [options]
 
+      --health        check each executor (e.g. ping the Docker daemon); exit 1 when any is unhealthy
       --json          print JSON instead of a table
 ${COMMON_HELP}`,
   async run(argv) {
-    const { values } = parseCommandArgs(argv, { ...COMMON_OPTIONS, json: { type: "boolean" } });
+    const { values } = parseCommandArgs(argv, { ...COMMON_OPTIONS, json: { type: "boolean" }, health: { type: "boolean" } });
     if (values.help) return (process.stdout.write(`${this.usage}\n`), ExitCode.OK);
     const runtime = await runtimeFor(setUp(values));
     try {
-      const rows = runtime.registry.getTypes().map((type) => {
-        const metadata = runtime.registry.getExecutor(type).getMetadata();
-        return { type, executor: metadata.name, version: metadata.version, owner: runtime.registry.getOwner(type), description: metadata.description, capabilities: metadata.capabilities ?? {} };
-      });
+      const rows = [];
+      for (const type of runtime.registry.getTypes()) {
+        const executor = runtime.registry.getExecutor(type);
+        const metadata = executor.getMetadata();
+        const builtin = runtime.builtins.find((candidate) => candidate === executor);
+        const check = builtin ? () => builtin.healthCheck() : isExternalWorkPlugin(executor) ? () => executor.healthCheck() : undefined;
+        rows.push({
+          type,
+          executor: metadata.name,
+          version: metadata.version,
+          owner: runtime.registry.getOwner(type),
+          description: metadata.description,
+          capabilities: metadata.capabilities ?? {},
+          ...(values.health && check ? { health: await checkHealth(check) } : {}),
+        });
+      }
       if (values.json) printJson(rows);
-      else if (!rows.length) process.stdout.write("no executors: no built-ins yet and no plugins loaded\n");
       else {
         for (const row of rows) {
           const capabilities = Object.entries(row.capabilities).filter(([, on]) => on === true).map(([name]) => name);
-          process.stdout.write(`${row.type.padEnd(12)} ${row.executor} ${row.version}  ${row.owner}  [${capabilities.join(", ")}]\n`);
+          const health = !row.health ? "" : row.health.healthy ? `  healthy ${JSON.stringify(row.health.attributes ?? {})}` : `  UNHEALTHY: ${row.health.reason}`;
+          process.stdout.write(`${row.type.padEnd(12)} ${row.executor} ${row.version}  ${row.owner}  [${capabilities.join(", ")}]${health}\n`);
         }
       }
-      return ExitCode.OK;
+      return rows.some((row) => row.health && !row.health.healthy) ? ExitCode.FAILED : ExitCode.OK;
     } finally {
       await runtime.shutdown();
     }

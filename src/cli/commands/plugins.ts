@@ -5,22 +5,7 @@ import { runConformance } from "../../conformance/conformance.ts";
 import { DefaultPluginLoader } from "../../plugins/default-plugin-loader.ts";
 import { COMMON_HELP, COMMON_OPTIONS, parseCommandArgs, printJson, runtimeFor, setUp, UsageError, type CliSetup, type Command } from "../cli-context.ts";
 import { ExitCode } from "../exit-codes.ts";
-
-const HEALTH_TIMEOUT_MS = 10_000;
-
-async function health(check: () => Promise<void>): Promise<string | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(resolve, HEALTH_TIMEOUT_MS, `no answer within ${HEALTH_TIMEOUT_MS / 1000}s`);
-  });
-  try {
-    return await Promise.race([check().then(() => undefined), timeout]);
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { checkHealth } from "./executors.ts";
 
 async function list(setup: CliSetup, withHealth: boolean, json: boolean): Promise<number> {
   const runtime = await runtimeFor(setup);
@@ -28,14 +13,14 @@ async function list(setup: CliSetup, withHealth: boolean, json: boolean): Promis
     const rows = [];
     for (const entry of runtime.loader.listPlugins()) {
       const plugin = entry.state === "initialized" ? runtime.loader.getPlugin(entry.name) : undefined;
-      const unhealthy = withHealth && plugin ? await health(() => plugin.healthCheck()) : undefined;
+      const health = withHealth && plugin ? await checkHealth(() => plugin.healthCheck()) : undefined;
       rows.push({
         name: entry.name,
         version: entry.info?.version,
         state: entry.state,
         file: entry.file,
         types: plugin?.getSupportedTypes() ?? [],
-        ...(withHealth && plugin ? { healthy: unhealthy === undefined, ...(unhealthy ? { health_error: unhealthy } : {}) } : {}),
+        ...(health ? { healthy: health.healthy, ...(health.reason ? { health_error: health.reason } : {}) } : {}),
         ...(entry.error ? { error: entry.error.message } : {}),
       });
     }

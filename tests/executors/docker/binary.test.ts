@@ -1,4 +1,5 @@
 /**
+ * The compiled binary with the Docker executor.
  * ubom's promise: a crashed `ubom run` leaves no container behind after the next start.
  * The binary is killed with SIGKILL mid-work; the next `ubom run` removes the orphan and
  * leaves alone containers of live owners, of other hosts, and without ubom's labels.
@@ -49,5 +50,18 @@ describe("orphaned containers", () => {
     expect(await eventually(() => containersWithLabel(`ubom.work_id=${workId}`).length === 0, 5_000)).toBe(true);
     const remaining = containersWithLabel(`ubom.test=${tag}`);
     expect(remaining.sort()).toEqual([liveOwner, otherHost, unlabelled].map((id) => id.slice(0, 12)).sort());
+  });
+});
+
+describe("ubom executors --health", () => {
+  test("reports the Docker daemon's version, and an unreachable daemon as unhealthy with exit 1", async () => {
+    const healthy = await ubom(dir, ["executors", "--health", "--json"]);
+    expect(healthy.exitCode).toBe(0);
+    const docker = healthy.json().find((row: { type: string }) => row.type === "docker");
+    expect(docker.health).toMatchObject({ healthy: true, attributes: { "docker.version": expect.stringMatching(/^\d+\./) } });
+    writeFileSync(join(dir, "offline.json"), JSON.stringify({ executors: { docker: { host: "unix:///nonexistent/docker.sock" } } }));
+    const offline = await ubom(dir, ["executors", "--health", "--config", "offline.json"]);
+    expect(offline.exitCode).toBe(1);
+    expect(offline.stdout).toContain("UNHEALTHY: cannot reach the Docker daemon");
   });
 });
