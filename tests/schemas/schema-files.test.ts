@@ -42,7 +42,8 @@ describe("schemas/ with an independent JSON Schema validator (ajv), as an editor
   const validateWork = ajv.getSchema("https://ubom.dev/schemas/work.schema.json")!;
   const examples = join(import.meta.dir, "../../examples");
 
-  test.each(readdirSync(examples).filter((name) => name.endsWith(".json")))("examples/%s is valid", (name) => {
+  const exampleFiles = (readdirSync(examples, { recursive: true }) as string[]).filter((name) => name.endsWith(".json"));
+  test.each(exampleFiles)("examples/%s is valid", (name) => {
     const valid = validateWork(JSON.parse(readFileSync(join(examples, name), "utf8")));
     expect(validateWork.errors ?? []).toEqual([]);
     expect(valid).toBe(true);
