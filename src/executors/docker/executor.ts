@@ -35,6 +35,8 @@ const METADATA: WorkMetadata = {
   ],
 };
 
+const DEFAULT_OPTIONS = new CompiledSchema<DockerExecutorConfig>(DockerExecutorConfig).parse({});
+
 /** How the container ended. */
 interface Ending {
   exitCode: number;
@@ -64,8 +66,8 @@ function ignoreNotRunning(error: unknown): void {
 
 /** Runs works in Docker containers. */
 export class DockerExecutor implements ManagedExecutor {
-  private docker: Docker = createDockerClient(new CompiledSchema<DockerExecutorConfig>(DockerExecutorConfig).parse({}));
-  private options: DockerExecutorConfig = new CompiledSchema<DockerExecutorConfig>(DockerExecutorConfig).parse({});
+  private options: DockerExecutorConfig = DEFAULT_OPTIONS;
+  private docker: Docker = createDockerClient(DEFAULT_OPTIONS);
   private logger: Logger = silentLogger;
   private readonly owner = formatOwner(currentOwner());
   private readonly configCheck = new CompiledSchema<DockerConfig>(DockerConfig);
@@ -163,12 +165,15 @@ export class DockerExecutor implements ManagedExecutor {
     try {
       return await this.run(ctx, work, config, container, metadata, timed);
     } finally {
-      await timed("remove", () => container.remove({ force: true, v: true })).catch((error) => {
-        if ((error as { statusCode?: number }).statusCode !== 404) {
+      metadata.removed = await timed("remove", () => container.remove({ force: true, v: true })).then(
+        () => true,
+        (error) => {
+          if ((error as { statusCode?: number }).statusCode === 404) return true;
+          // The reaper retries it once this process is gone; say so rather than fail the work.
           this.logger.warn("docker.remove_failed", { container_id: container.id, error: (error as Error).message });
-        }
-      });
-      metadata.removed = true;
+          return false;
+        },
+      );
     }
   }
 
