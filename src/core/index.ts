@@ -1,4 +1,5 @@
 /** The contract (the spec's layer0): types, errors and durations every other layer uses. */
+export * from "./backoff.ts";
 export * from "./context.ts";
 export * from "./duration.ts";
 export * from "./errors.ts";

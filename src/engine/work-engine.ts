@@ -4,6 +4,7 @@
  * WorkResult back, whatever the executor did.
  */
 import { silentLogger, type ExecutionContext, type Logger, type WorkContext } from "../core/context.ts";
+import { backoffDelayMs, sleepUnlessAborted, type Backoff } from "../core/backoff.ts";
 import { parseDuration } from "../core/duration.ts";
 import { PluginError, toUbomError, UbomError, WorkCancelledError, WorkTimeoutError } from "../core/errors.ts";
 import { WORK_STATUSES, type ExecutorRef, type LogLine, type LogStream, type WorkResult, type WorkResultError, type WorkStatus } from "../core/result.ts";
@@ -37,11 +38,8 @@ const ABANDONED = Symbol("abandoned");
 const NO_SECRETS = new Redactor([]);
 
 /** Retry policy with durations in milliseconds. */
-interface CompiledRetry {
+interface CompiledRetry extends Backoff {
   maxAttempts: number;
-  initialDelayMs: number;
-  maxDelayMs: number;
-  multiplier: number;
 }
 
 const NO_RETRY: CompiledRetry = { maxAttempts: 1, initialDelayMs: 1_000, maxDelayMs: 60_000, multiplier: 2 };
@@ -54,27 +52,6 @@ function compileRetry(policy: RetryPolicy | undefined): CompiledRetry {
     maxDelayMs: parseDuration(policy?.max_delay ?? "1m", "retry.max_delay"),
     multiplier: policy?.multiplier ?? 2,
   };
-}
-
-/** Exponential backoff with equal jitter, so retries of many works spread out. */
-function backoffMs(retry: CompiledRetry, attempt: number): number {
-  const delay = Math.min(retry.initialDelayMs * retry.multiplier ** (attempt - 1), retry.maxDelayMs);
-  return Math.round(delay / 2 + (Math.random() * delay) / 2);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** Waits for the executor; once the signal aborts, waits at most `graceMs` more. */
@@ -173,9 +150,9 @@ export class WorkEngine {
       outcome = await this.attempt(executor, runnable, { ...run.workContext, attempt }, { logger, log, timeoutMs, signal: run.signal });
       const retryable = outcome.status === "timed_out" || (outcome.status === "failed" && outcome.error?.retryable === true);
       if (!retryable || attempt >= retry.maxAttempts || run.signal?.aborted) break;
-      const delayMs = backoffMs(retry, attempt);
+      const delayMs = backoffDelayMs(retry, attempt);
       logger.warn("work.retrying", { attempt, status: outcome.status, error_code: outcome.error?.code, delay_ms: delayMs });
-      if (!(await sleep(delayMs, run.signal))) {
+      if (!(await sleepUnlessAborted(delayMs, run.signal))) {
         const reason = run.signal?.reason;
         outcome = { status: statusOfAbort(reason), error: toUbomError(reason, "aborted").toResultError(), metadata: outcome.metadata };
         break;
