@@ -44,10 +44,14 @@ export function jsonSchemaProblems(schema: unknown, path = "#"): string[] {
   return problems;
 }
 
-/** Only TypeBox nodes can be checked here; plain JSON nodes pass. */
+/**
+ * Whether a default is valid once the defaults inside it are filled in too (`{}` for an
+ * object whose fields all have defaults is fine). Only TypeBox nodes can be checked here;
+ * plain JSON nodes pass.
+ */
 function defaultFits(node: Record<string, unknown>): boolean {
   try {
-    return Value.Check(node as TSchema, node.default);
+    return Value.Check(node as TSchema, Value.Default(node as TSchema, Value.Clone(node.default)));
   } catch {
     return true;
   }

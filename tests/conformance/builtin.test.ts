@@ -4,6 +4,7 @@ import { runConformance } from "../../src/conformance/index.ts";
 import { createRuntime } from "../../src/engine/runtime.ts";
 import { describeConformance } from "../helpers/conformance.ts";
 import { requireDocker, TEST_IMAGE } from "../helpers/docker.ts";
+import { startEchoServer } from "../helpers/grpc-server.ts";
 
 await requireDocker();
 const runtime = await createRuntime({});
@@ -17,6 +18,20 @@ describeConformance("docker", () =>
       { name: "json", executor_config: { image: TEST_IMAGE, command: ["cat"], stdin: true, output: "json" }, input: { a: 1 } },
       { name: "exit 3", executor_config: { image: TEST_IMAGE, command: ["sh", "-c", "exit 3"] }, expect: "failed" },
       { name: "runs until stopped", executor_config: { image: TEST_IMAGE, command: ["sh", "-c", "trap 'exit 143' TERM; sleep 600 & wait"], stop_grace: "5s" }, runs_until_stopped: true },
+    ],
+  }),
+);
+
+const grpcServer = await startEchoServer();
+afterAll(() => grpcServer.stop());
+const endpoint = `127.0.0.1:${grpcServer.port}`;
+describeConformance("grpc", () =>
+  runConformance(runtime.registry.getExecutor("grpc"), {
+    examples: [
+      { name: "unary", executor_config: { endpoint, method: "ubom.test.v1.Echo/Say" }, input: { name: "conformance" } },
+      { name: "server stream", executor_config: { endpoint, method: "ubom.test.v1.Echo/Count" }, input: { to: 3 } },
+      { name: "not found", executor_config: { endpoint, method: "grpc.health.v1.Health/Check" }, input: { service: "nope" }, expect: "failed" },
+      { name: "slow", executor_config: { endpoint, method: "ubom.test.v1.Echo/Slow" }, input: { delay_ms: 600_000 }, runs_until_stopped: true },
     ],
   }),
 );

@@ -9,6 +9,7 @@ import { ReflectionService } from "@grpc/reflection";
 /** Where the test protos live; `ubom/test/v1/echo.proto` imports `ubom/common/types.proto`. */
 export const PROTO_ROOT = join(import.meta.dir, "../fixtures/grpc/protos");
 export const ECHO_PROTO = "ubom/test/v1/echo.proto";
+export const HEALTH_PROTO = "grpc/health/v1/health.proto";
 
 /** What the server saw, for assertions. */
 export interface ServerLog {
@@ -29,7 +30,7 @@ export interface TestServerOptions {
 
 /** Starts the Echo service on a free loopback port. */
 export async function startEchoServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const definition = protoLoader.loadSync(ECHO_PROTO, { includeDirs: [PROTO_ROOT], keepCase: true, longs: String, enums: String, defaults: true });
+  const definition = protoLoader.loadSync([ECHO_PROTO, HEALTH_PROTO], { includeDirs: [PROTO_ROOT], keepCase: true, longs: String, enums: String, defaults: true });
   const proto = grpc.loadPackageDefinition(definition) as any;
   const server = new grpc.Server();
   const log: ServerLog = { metadata: [], flakyCalls: new Map() };
@@ -76,6 +77,16 @@ export async function startEchoServer(options: TestServerOptions = {}): Promise<
       callback({ code: grpc.status.UNIMPLEMENTED });
     },
     Chat(call: grpc.ServerDuplexStream<any, any>) {
+      call.end();
+    },
+  });
+  server.addService(proto.grpc.health.v1.Health.service, {
+    Check(call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) {
+      if (call.request.service && call.request.service !== "ubom.test.v1.Echo") callback({ code: grpc.status.NOT_FOUND, details: `unknown service ${call.request.service}` });
+      else callback(null, { status: "SERVING" });
+    },
+    Watch(call: grpc.ServerWritableStream<any, any>) {
+      call.write({ status: "SERVING" });
       call.end();
     },
   });
