@@ -25,6 +25,7 @@ describe("schemas/", async () => {
     expect(work.allOf.map((rule: { then: { properties: { executor_config: { $ref: string } } } }) => rule.then.properties.executor_config.$ref)).toEqual([
       "docker.schema.json",
       "exec.schema.json",
+      "grpc.schema.json",
       "http.schema.json",
     ]);
     expect(work.required).toEqual(["id", "type", "executor_config"]);

@@ -2,7 +2,6 @@
  * Channels pooled per endpoint, credentials and channel options, reused across works,
  * closed after an idle period and at shutdown.
  */
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { checkServerIdentity as checkTlsServerIdentity, type PeerCertificate } from "node:tls";
@@ -70,10 +69,9 @@ function channelOptions(config: GrpcConfig): ChannelOptions {
   return options;
 }
 
-/** The pool's key: a hash, so credentials never sit in a map key in clear. */
+/** The pool's key: what makes two channels different. */
 function poolKey(config: GrpcConfig): string {
-  const material = JSON.stringify([config.endpoint, config.tls, config.keepalive, config.max_message_bytes, config.load_balancing]);
-  return createHash("sha256").update(material).digest("hex");
+  return JSON.stringify([config.endpoint, config.tls, config.keepalive, config.max_message_bytes, config.load_balancing]);
 }
 
 /** Channels by endpoint, credentials and options. */

@@ -52,8 +52,18 @@ function splitMethod(method: string): { service: string; name: string } {
   return { service, name };
 }
 
-/** A method of a Root; client- and bidi-streaming are refused with a clear message. */
+const resolvedMethods = new WeakMap<protobuf.Root, Map<string, ResolvedMethod>>();
+
+/** A method of a Root, resolved once per Root; client- and bidi-streaming are refused with a clear message. */
 function resolveMethod(root: protobuf.Root, methodName: string): ResolvedMethod {
+  let methods = resolvedMethods.get(root);
+  if (!methods) resolvedMethods.set(root, (methods = new Map()));
+  let resolved = methods.get(methodName);
+  if (!resolved) methods.set(methodName, (resolved = resolveMethodOnce(root, methodName)));
+  return resolved;
+}
+
+function resolveMethodOnce(root: protobuf.Root, methodName: string): ResolvedMethod {
   const { service, name } = splitMethod(methodName);
   let method: protobuf.Method | undefined;
   try {
@@ -180,7 +190,8 @@ export class GrpcExecutor implements ManagedExecutor {
 
   private reflect(config: GrpcConfig, client: Client, signal: AbortSignal): Promise<protobuf.Root> {
     const { service } = splitMethod(config.method);
-    const key = JSON.stringify([config.endpoint, config.tls.enabled, service, config.reflection_metadata]);
+    const extra = Object.keys(config.reflection_metadata).length ? JSON.stringify(config.reflection_metadata) : "";
+    const key = `${config.endpoint}|${config.tls.enabled}|${service}|${extra}`;
     const cached = this.reflected.get(key);
     if (cached && cached.expires > Date.now()) return cached.root;
     const root = reflectService(client, service, toMetadata(config.reflection_metadata), signal);
@@ -280,8 +291,8 @@ export class GrpcExecutor implements ManagedExecutor {
       }
       call.on("status", (status: StatusObject) => {
         ctx.signal.removeEventListener("abort", onAbort);
-        // The unary callback runs before 'status'; a tick later is safe for both kinds.
-        setImmediate(() => resolve({ status, responses, headers, truncated }));
+        // grpc-js runs the unary callback (which keeps the response) before emitting 'status'.
+        resolve({ status, responses, headers, truncated });
       });
     });
   }
