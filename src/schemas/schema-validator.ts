@@ -55,6 +55,10 @@ export class CompiledSchema<T = unknown> {
     for (const error of this.check.Errors(value)) {
       const issuePath = pointerToPath(error.path, path);
       if (byPath.has(issuePath)) continue;
+      if (error.schema.discriminator) {
+        for (const issue of discriminatedIssues(error.schema, error.value, issuePath)) if (!byPath.has(issue.path)) byPath.set(issue.path, issue);
+        continue;
+      }
       byPath.set(issuePath, { path: issuePath, message: describe(error.schema, error.value, error.message), expected: expectedOf(error.schema) });
     }
     return [...byPath.values()];
@@ -63,6 +67,17 @@ export class CompiledSchema<T = unknown> {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The member of a union that a value's discriminator names, for unions built with
+ * `{ discriminator: "field" }` (e.g. `provider`, `type`): errors and defaults then come
+ * from that member instead of "expected union value".
+ */
+export function discriminatedMember(schema: TSchema, value: unknown): TSchema | undefined {
+  const key = schema.discriminator as string | undefined;
+  if (!key || !isPlainObject(value)) return undefined;
+  return (schema.anyOf as TSchema[]).find((member) => (member.properties as Record<string, TSchema> | undefined)?.[key]?.const === value[key]);
 }
 
 /** A copy of a JSON value; defaults are shared by every work, so each gets its own. */
@@ -81,6 +96,10 @@ function cloneJson(value: unknown): unknown {
  * applies is the validator's business.
  */
 export function fillDefaults(schema: TSchema, value: unknown): unknown {
+  if (schema.anyOf) {
+    const member = discriminatedMember(schema, value);
+    return member ? fillDefaults(member, value) : value;
+  }
   if (Array.isArray(value)) {
     const items = schema.items as TSchema | undefined;
     if (!items || typeof items !== "object" || Array.isArray(items)) return value;
@@ -116,6 +135,22 @@ export function fillDefaults(schema: TSchema, value: unknown): unknown {
   return out ?? value;
 }
 
+const memberChecks = new WeakMap<TSchema, CompiledSchema>();
+
+/** The issues of a discriminated union's value: its member's, or a bad discriminator. */
+function discriminatedIssues(schema: TSchema, value: unknown, path: string): ValidationIssue[] {
+  const member = discriminatedMember(schema, value);
+  if (member) {
+    let check = memberChecks.get(member);
+    if (!check) memberChecks.set(member, (check = new CompiledSchema(member)));
+    return check.issues(value, path);
+  }
+  const key = schema.discriminator as string;
+  const names = (schema.anyOf as TSchema[]).map((m) => JSON.stringify((m.properties as Record<string, TSchema>)[key]?.const));
+  if (!isPlainObject(value)) return [{ path, message: `must be an object with ${key} ${names.join(", ")}: got ${shown(schema, value)}` }];
+  return [{ path: path ? `${path}.${key}` : key, message: `must be one of ${names.join(", ")}: got ${shown(schema, value[key])}`, expected: key }];
+}
+
 /** Whether a field that may be left out has a default: then defaults apply even to valid values. */
 function hasOptionalDefault(schema: TSchema): boolean {
   const required = new Set((schema.required ?? []) as string[]);
@@ -136,8 +171,11 @@ function expectedOf(schema: TSchema): string {
   return (schema[EXPECTATION] as string | undefined) ?? (schema.format as string | undefined) ?? String(schema[Kind] ?? schema.type ?? "value").toLowerCase();
 }
 
+/** The bad value, for a message; objects are only named, since they may hold secrets. */
 function shown(schema: TSchema, value: unknown): string {
   if (schema.secret === true) return "(secret value hidden)";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === "object" && value !== null) return "an object";
   const text = JSON.stringify(value);
   return text === undefined ? "nothing" : text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import type { TSchema } from "@sinclair/typebox";
 import { ValidationError, type ValidationIssue } from "../core/errors.ts";
 import { joinPath } from "./paths.ts";
+import { discriminatedMember } from "./schema-validator.ts";
 
 /** What a masked secret looks like. */
 export const MASK = "********";
@@ -38,6 +39,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** Finds the union member a value belongs to, cheaply: by shape, as configs are small. */
 function unionMemberFor(schema: TSchema, value: unknown): TSchema | undefined {
+  const discriminated = discriminatedMember(schema, value);
+  if (discriminated) return discriminated;
   const members = (schema.anyOf ?? []) as TSchema[];
   return members.find((member) => {
     if (member.const !== undefined) return member.const === value;

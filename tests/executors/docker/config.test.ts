@@ -33,7 +33,7 @@ describe("docker executor_config", () => {
     ["a cpu limit with a unit", { image: "x", resources: { cpu_limit: "2 cores" } }, { "executor_config.resources.cpu_limit": 'must be a number of CPUs like 0.5 or 2: got "2 cores"' }],
     ["a zero pids limit", { image: "x", resources: { pids_limit: 0 } }, { "executor_config.resources.pids_limit": "expected integer to be greater or equal to 1: got 0" }],
     ["an unknown pull policy", { image: "x", pull_policy: "sometimes" }, { "executor_config.pull_policy": 'must be one of "always", "if_not_present", "never": got "sometimes"' }],
-    ["an output file that is relative", { image: "x", output: { file: "out.json" } }, { "executor_config.output": 'must be "text", "json" or {"file": "/path/in/container"}: got {"file":"out.json"}' }],
+    ["an output file that is relative", { image: "x", output: { file: "out.json" } }, { "executor_config.output": 'must be "text", "json" or {"file": "/path/in/container"}: got an object' }],
     ["privileged, which does not exist", { image: "x", privileged: true }, { "executor_config.privileged": "is not a known field" }],
     ["a password shown nowhere", { image: "x", registry_auth: { password: 12345678 } }, { "executor_config.registry_auth.password": 'must be a string, {"env": "NAME"} or {"file": "/path"}: got (secret value hidden)' }],
   ])("rejects %s", (_name, value, issues) => {
