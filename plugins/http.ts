@@ -30,7 +30,7 @@ export const HttpConfig = Type.Object(
       Type.Union([
         Type.Object({ type: Type.Literal("bearer"), token: Secret() }, { additionalProperties: false }),
         Type.Object({ type: Type.Literal("basic"), username: Type.String(), password: Secret() }, { additionalProperties: false }),
-      ], { discriminator: "type" }),
+      ], { discriminated_by: "type" }),
     ),
     timeout: Type.Optional(Duration({ description: "Per request; the work's own timeout still bounds it" })),
     expected_status: Type.Optional(

@@ -55,7 +55,7 @@ export class CompiledSchema<T = unknown> {
     for (const error of this.check.Errors(value)) {
       const issuePath = pointerToPath(error.path, path);
       if (byPath.has(issuePath)) continue;
-      if (error.schema.discriminator) {
+      if (error.schema.discriminated_by) {
         for (const issue of discriminatedIssues(error.schema, error.value, issuePath)) if (!byPath.has(issue.path)) byPath.set(issue.path, issue);
         continue;
       }
@@ -71,11 +71,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * The member of a union that a value's discriminator names, for unions built with
- * `{ discriminator: "field" }` (e.g. `provider`, `type`): errors and defaults then come
+ * `{ discriminated_by: "field" }` (e.g. `provider`, `type`): errors and defaults then come
  * from that member instead of "expected union value".
  */
 export function discriminatedMember(schema: TSchema, value: unknown): TSchema | undefined {
-  const key = schema.discriminator as string | undefined;
+  const key = schema.discriminated_by as string | undefined;
   if (!key || !isPlainObject(value)) return undefined;
   return (schema.anyOf as TSchema[]).find((member) => (member.properties as Record<string, TSchema> | undefined)?.[key]?.const === value[key]);
 }
@@ -145,7 +145,7 @@ function discriminatedIssues(schema: TSchema, value: unknown, path: string): Val
     if (!check) memberChecks.set(member, (check = new CompiledSchema(member)));
     return check.issues(value, path);
   }
-  const key = schema.discriminator as string;
+  const key = schema.discriminated_by as string;
   const names = (schema.anyOf as TSchema[]).map((m) => JSON.stringify((m.properties as Record<string, TSchema>)[key]?.const));
   if (!isPlainObject(value)) return [{ path, message: `must be an object with ${key} ${names.join(", ")}: got ${shown(schema, value)}` }];
   return [{ path: path ? `${path}.${key}` : key, message: `must be one of ${names.join(", ")}: got ${shown(schema, value[key])}`, expected: key }];

@@ -38,6 +38,7 @@ describe("schemas/ with an independent JSON Schema validator (ajv), as an editor
   ajv.addKeyword({ keyword: "expectation", schemaType: "string" });
   ajv.addKeyword({ keyword: "secret", schemaType: "boolean" });
   ajv.addKeyword({ keyword: "secret_refs", schemaType: "boolean" });
+  ajv.addKeyword({ keyword: "discriminated_by", schemaType: "string" });
   const files = readdirSync(SCHEMAS_DIR).filter((name) => name.endsWith(".schema.json"));
   for (const name of files) ajv.addSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, name), "utf8")));
   const validateWork = ajv.getSchema("https://ubom.dev/schemas/work.schema.json")!;

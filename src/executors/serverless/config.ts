@@ -39,7 +39,7 @@ const AwsCredentials = Type.Union(
       { additionalProperties: false },
     ),
   ],
-  { discriminator: "type" },
+  { discriminated_by: "type" },
 );
 
 /** AWS Lambda. */
@@ -91,7 +91,7 @@ export const AzureConfig = Type.Object(
           Type.Object({ type: Type.Literal("function_key"), key: Secret() }, { additionalProperties: false }),
           Type.Object({ type: Type.Literal("bearer"), token: Secret({ description: "A Microsoft Entra access token" }) }, { additionalProperties: false }),
         ],
-        { discriminator: "type" },
+        { discriminated_by: "type" },
       ),
     ),
     ...common,
@@ -101,7 +101,7 @@ export const AzureConfig = Type.Object(
 export type AzureConfig = Static<typeof AzureConfig>;
 
 /** The `executor_config` of a serverless work. */
-export const ServerlessConfig = Type.Union([AwsConfig, GcpConfig, AzureConfig], { discriminator: "provider" });
+export const ServerlessConfig = Type.Union([AwsConfig, GcpConfig, AzureConfig], { discriminated_by: "provider" });
 export type ServerlessConfig = Static<typeof ServerlessConfig>;
 
 /** The serverless executor's own config: `executors.serverless` in ubom.json. */
