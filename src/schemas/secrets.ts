@@ -81,6 +81,25 @@ function mapSecrets(schema: TSchema, value: unknown, path: string, visit: Secret
   return value;
 }
 
+/**
+ * The strings inside a secret that is a JSON document (a service-account key, say), so
+ * that an error quoting one field of it is redacted too.
+ */
+function jsonLeaves(secret: string): string[] {
+  if (!secret.trimStart().startsWith("{")) return [];
+  try {
+    const leaves: string[] = [];
+    const walk = (node: unknown): void => {
+      if (typeof node === "string") leaves.push(node);
+      else if (node && typeof node === "object") Object.values(node).forEach(walk);
+    };
+    walk(JSON.parse(secret));
+    return leaves.filter((leaf) => leaf.length >= 8);
+  } catch {
+    return [];
+  }
+}
+
 /** A config with its secret references replaced by their values, and those values. */
 export interface ResolvedSecrets<T> {
   value: T;
@@ -96,9 +115,13 @@ export interface ResolvedSecrets<T> {
 export function resolveSecrets<T>(schema: TSchema, value: T, path = ""): ResolvedSecrets<T> {
   const secrets: string[] = [];
   const issues: ValidationIssue[] = [];
+  const collect = (secret: string) => {
+    secrets.push(secret);
+    secrets.push(...jsonLeaves(secret));
+  };
   const resolved = mapSecrets(schema, value, path, (_schema, item, itemPath, refOnly) => {
     if (typeof item === "string") {
-      if (!refOnly) secrets.push(item);
+      if (!refOnly) collect(item);
       return item;
     }
     if (!isPlainObject(item)) return item;
@@ -108,13 +131,13 @@ export function resolveSecrets<T>(schema: TSchema, value: T, path = ""): Resolve
         issues.push({ path: itemPath, message: `names environment variable ${item.env}, which is not set` });
         return item;
       }
-      secrets.push(secret);
+      collect(secret);
       return secret;
     }
     if (typeof item.file === "string") {
       try {
         const secret = readFileSync(item.file, "utf8").replace(/\r?\n$/, "");
-        secrets.push(secret);
+        collect(secret);
         return secret;
       } catch (error) {
         const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";

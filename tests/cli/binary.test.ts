@@ -54,7 +54,7 @@ describe("ubom run", () => {
 
   test.each([
     ["an invalid work", { id: "bad id", type: "exec", executor_config: { command: 1 } }, 'executor_config.command'],
-    ["an unknown type", { id: "u", type: "nope", executor_config: {} }, "known types: docker, exec, grpc, http, noop, thrower"],
+    ["an unknown type", { id: "u", type: "nope", executor_config: {} }, "known types: docker, exec, grpc, http, noop, serverless, thrower"],
   ])("%s exits 2 with a failed result naming the problem", async (_name, document, text) => {
     const run = await ubom(dir, ["run", write("invalid.json", document)]);
     expect(run.exitCode).toBe(2);
@@ -122,7 +122,7 @@ describe("the other commands", () => {
 
   test("executors lists every type with its executor", async () => {
     const run = await ubom(dir, ["executors", "--json"]);
-    expect(run.json().map((row: { type: string }) => row.type)).toEqual(["docker", "exec", "grpc", "http", "noop", "thrower"]);
+    expect(run.json().map((row: { type: string }) => row.type)).toEqual(["docker", "exec", "grpc", "http", "noop", "serverless", "thrower"]);
   });
 
   test("schema prints the same JSON Schema as schemas/", async () => {

@@ -54,7 +54,7 @@ describe("loading a plugin folder with broken plugins beside healthy ones", asyn
   const errors = new Map(runtime.pluginErrors.map((error) => [error.file?.split("/").pop() ?? error.pluginName, error]));
 
   test("healthy plugins load, register their types and run", async () => {
-    expect(runtime.registry.getTypes()).toEqual(["defaulted", "docker", "good", "grpc"]);
+    expect(runtime.registry.getTypes()).toEqual(["defaulted", "docker", "good", "grpc", "serverless"]);
     const result = await runtime.engine.execute({ id: "w1", type: "good", executor_config: {} });
     expect(result.status).toBe("succeeded");
     // The plugin's BasePlugin is the binary's own: the SDK is served, not copied.

@@ -27,6 +27,7 @@ describe("schemas/", async () => {
       "exec.schema.json",
       "grpc.schema.json",
       "http.schema.json",
+      "serverless.schema.json",
     ]);
     expect(work.required).toEqual(["id", "type", "executor_config"]);
   });

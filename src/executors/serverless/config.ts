@@ -105,8 +105,5 @@ export const ServerlessConfig = Type.Union([AwsConfig, GcpConfig, AzureConfig], 
 export type ServerlessConfig = Static<typeof ServerlessConfig>;
 
 /** The serverless executor's own config: `executors.serverless` in ubom.json. */
-export const ServerlessExecutorConfig = Type.Object(
-  { max_sockets: Type.Integer({ minimum: 1, default: 256, description: "Kept-alive connections per client" }) },
-  { additionalProperties: false },
-);
+export const ServerlessExecutorConfig = Type.Object({}, { additionalProperties: false });
 export type ServerlessExecutorConfig = Static<typeof ServerlessExecutorConfig>;

@@ -1,0 +1,166 @@
+/**
+ * The `serverless` executor: AWS Lambda, Google Cloud Functions and Azure Functions, one
+ * executor chosen by `provider`. The work's input is the payload, the response the output;
+ * a function's own failure is a failed work, never a success.
+ */
+import { backoffDelayMs, sleepUnlessAborted } from "../../core/backoff.ts";
+import { silentLogger, type ExecutionContext, type Logger } from "../../core/context.ts";
+import { parseDuration } from "../../core/duration.ts";
+import { UbomError, ValidationError } from "../../core/errors.ts";
+import type { WorkMetadata, WorkSchema } from "../../core/metadata.ts";
+import { workFailed, workSucceeded, type WorkResult } from "../../core/result.ts";
+import type { Work, WorkType } from "../../core/work.ts";
+import { CompiledSchema } from "../../schemas/schema-validator.ts";
+import { VERSION } from "../../version.ts";
+import type { HealthAttributes, ManagedExecutor } from "../managed-executor.ts";
+import { invokeLambda, LambdaClients } from "./aws.ts";
+import { ServerlessConfig, ServerlessExecutorConfig, type AzureConfig, type GcpConfig } from "./config.ts";
+import { invokeHttpFunction } from "./http-function.ts";
+import { IdTokenSource } from "./id-token.ts";
+import type { InvocationOutcome } from "./outcome.ts";
+
+const METADATA: WorkMetadata = {
+  name: "serverless",
+  version: VERSION,
+  description: "Invokes a function on AWS Lambda, Google Cloud Functions or Azure Functions",
+  supported_types: ["serverless"],
+  capabilities: { cancellable: true, streams_logs: false, providers: ["aws", "gcp", "azure"] },
+  examples: [
+    {
+      name: "lambda",
+      executor_config: {
+        provider: "aws",
+        function: "my-lambda-function",
+        region: "us-east-1",
+        credentials: { type: "aws_iam", access_key: "AKIAIOSFODNN7EXAMPLE", secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+        timeout: "30s",
+      },
+    },
+  ],
+};
+
+function azureUrl(config: AzureConfig): string {
+  return config.url ?? `https://${config.app}.azurewebsites.net/api/${config.function}`;
+}
+
+/** Invokes cloud functions. */
+export class ServerlessExecutor implements ManagedExecutor {
+  private logger: Logger = silentLogger;
+  private readonly configCheck = new CompiledSchema(ServerlessConfig);
+  private readonly lambdaClients = new LambdaClients();
+  private readonly idTokens = new IdTokenSource();
+
+  getSchema(): WorkSchema {
+    return { config: ServerlessConfig };
+  }
+
+  getMetadata(): WorkMetadata {
+    return METADATA;
+  }
+
+  canExecute(workType: WorkType): boolean {
+    return workType === "serverless";
+  }
+
+  getSupportedTypes(): WorkType[] {
+    return ["serverless"];
+  }
+
+  getConfigSchema() {
+    return ServerlessExecutorConfig;
+  }
+
+  async initialize(_config: Record<string, unknown>, logger: Logger): Promise<void> {
+    this.logger = logger.child({ executor: "serverless" });
+  }
+
+  start(): void {}
+
+  async shutdown(): Promise<void> {
+    this.lambdaClients.closeAll();
+  }
+
+  async healthCheck(): Promise<HealthAttributes> {
+    return { "serverless.lambda_clients": this.lambdaClients.size };
+  }
+
+  validate(work: Work): void {
+    const issues = this.configCheck.problems(work.executor_config, "executor_config");
+    const config = work.executor_config as ServerlessConfig;
+    if (!issues.length && config.provider === "azure" && !config.url && !(config.app && config.function)) {
+      issues.push({ path: "executor_config.url", message: "is required, unless app and function are both given" });
+    }
+    if (issues.length) throw new ValidationError(issues);
+  }
+
+  async execute(ctx: ExecutionContext, work: Work): Promise<WorkResult> {
+    const config = work.executor_config as ServerlessConfig;
+    const backoff = {
+      initialDelayMs: parseDuration(config.retry.initial_delay, "executor_config.retry.initial_delay"),
+      maxDelayMs: parseDuration(config.retry.max_delay, "executor_config.retry.max_delay"),
+      multiplier: 2,
+    };
+    const timeoutMs = config.timeout ? parseDuration(config.timeout, "executor_config.timeout") : undefined;
+    const delays: number[] = [];
+    let attempt = 0;
+    let outcome: InvocationOutcome;
+    for (;;) {
+      attempt += 1;
+      // The work's signal bounds every call; `timeout` bounds each one more tightly.
+      const signal = timeoutMs === undefined ? ctx.signal : AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
+      try {
+        outcome = await this.invoke(config, work.input, signal);
+      } catch (error) {
+        if (ctx.signal.aborted) throw error;
+        if (signal.aborted) throw new UbomError(`no answer within ${config.timeout}`, { code: `${config.provider}.timeout`, details: { timeout: config.timeout } });
+        throw error;
+      }
+      if (outcome.ok || !outcome.retryable || attempt >= config.retry.max_attempts) break;
+      const delay = Math.max(backoffDelayMs(backoff, attempt), outcome.retryAfterMs ?? 0);
+      delays.push(delay);
+      ctx.logger.info("serverless.retrying", { attempt, error_code: outcome.error?.code, delay_ms: delay });
+      if (!(await sleepUnlessAborted(delay, ctx.signal))) throw ctx.signal.reason;
+    }
+    const metadata = { ...outcome.metadata, attempts: attempt, retry_delays_ms: delays };
+    if (outcome.ok) return workSucceeded(work, outcome.output, { metadata });
+    return workFailed(work, outcome.error!, { metadata, output: outcome.output });
+  }
+
+  private async invoke(config: ServerlessConfig, payload: unknown, signal: AbortSignal): Promise<InvocationOutcome> {
+    switch (config.provider) {
+      case "aws":
+        return invokeLambda(this.lambdaClients, config, payload, signal);
+      case "gcp":
+        return invokeHttpFunction({
+          provider: "gcp",
+          url: config.url,
+          method: config.method,
+          headers: config.auth ? { authorization: `Bearer ${await this.gcpToken(config, signal)}` } : {},
+          payload,
+          signal,
+          requestIdHeaders: ["function-execution-id", "x-cloud-trace-context"],
+          async: config.invocation_type === "async",
+        });
+      case "azure": {
+        const auth = config.auth as { type: "function_key"; key: string } | { type: "bearer"; token: string } | undefined;
+        const headers: Record<string, string> =
+          auth?.type === "function_key" ? { "x-functions-key": auth.key } : auth?.type === "bearer" ? { authorization: `Bearer ${auth.token}` } : {};
+        return invokeHttpFunction({
+          provider: "azure",
+          url: azureUrl(config),
+          method: config.method,
+          headers,
+          payload,
+          signal,
+          requestIdHeaders: ["x-ms-invocation-id", "x-ms-request-id"],
+          async: config.invocation_type === "async",
+        });
+      }
+    }
+  }
+
+  private gcpToken(config: GcpConfig, signal: AbortSignal): Promise<string> {
+    const audience = new URL(config.url).origin + new URL(config.url).pathname;
+    return this.idTokens.token(audience, config.credentials?.json as string | undefined, signal);
+  }
+}

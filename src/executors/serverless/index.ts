@@ -1,0 +1,3 @@
+/** The built-in `serverless` executor. */
+export * from "./config.ts";
+export * from "./executor.ts";
