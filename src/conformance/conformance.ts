@@ -60,6 +60,14 @@ function exampleWork(type: string, example: WorkExample, suffix: string, extra: 
  * typed fields given the wrong type — and the paths an error must name.
  */
 function badConfig(config: TSchema): { value: Record<string, unknown>; paths: string[] } {
+  // A discriminated union (one schema per provider, say): break its first member.
+  const discriminator = config.discriminated_by as string | undefined;
+  const first = (config.anyOf as TSchema[] | undefined)?.[0];
+  if (discriminator && first) {
+    const bad = badConfig(first);
+    const tag = (first.properties as Record<string, TSchema>)[discriminator]!.const;
+    return { value: { ...bad.value, [discriminator]: tag }, paths: bad.paths.filter((path) => path !== `executor_config.${discriminator}`) };
+  }
   const required = new Set((config.required ?? []) as string[]);
   const value: Record<string, unknown> = {};
   const paths: string[] = [];
@@ -107,7 +115,8 @@ export async function runConformance(executor: EnhancedWorkExecutor, options: Co
     "schema exports as JSON Schema": async () => {
       const schema = executor.getSchema();
       if (!schema?.config || !(Kind in schema.config)) return "getSchema().config is not a TypeBox schema";
-      if (schema.config.type !== "object") return `the config schema's type is ${JSON.stringify(schema.config.type)}, expected "object"`;
+      const members = (schema.config.anyOf as TSchema[] | undefined) ?? [schema.config];
+      if (members.some((member) => member.type !== "object")) return "the config schema is not an object (or a union of objects)";
       const problems = [schema.config, schema.input, schema.output].flatMap((part) => (part ? jsonSchemaProblems(part) : []));
       const exported = executorConfigJsonSchema(type, schema.config);
       if (JSON.parse(JSON.stringify(exported)).$id !== exported.$id) problems.push("the exported schema loses its $id");

@@ -24,8 +24,14 @@ export async function startFunction(target: string): Promise<RunningFunction> {
     { stdout: "ignore", stderr: "pipe", env: { ...process.env, HOST: "127.0.0.1" } },
   );
   const url = `http://127.0.0.1:${port}/`;
+  // Ready when the port accepts connections: a request could wait on a slow function.
+  const accepts = () =>
+    Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then(
+      (socket) => (socket.end(), true),
+      () => false,
+    );
   for (let i = 0; i < 100; i++) {
-    if (await fetch(url, { method: "OPTIONS" }).then(() => true, () => false)) return { url, stop: () => child.kill() };
+    if (await accepts()) return { url, stop: () => child.kill() };
     if (child.exitCode !== null) break;
     await Bun.sleep(100);
   }

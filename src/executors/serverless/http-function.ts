@@ -19,10 +19,12 @@ export async function invokeHttpFunction(call: HttpInvocation): Promise<Invocati
   const started = performance.now();
   let response: Response;
   try {
+    // No input, no body: strict JSON parsers (the functions framework's) refuse a bare null.
+    const hasBody = call.method !== "GET" && call.payload !== undefined;
     response = await fetch(call.url, {
       method: call.method,
-      headers: { "content-type": "application/json", ...call.headers },
-      body: call.method === "GET" ? undefined : JSON.stringify(call.payload ?? null),
+      headers: { ...(hasBody ? { "content-type": "application/json" } : {}), ...call.headers },
+      body: hasBody ? JSON.stringify(call.payload) : undefined,
       signal: call.signal,
       // Node's fetch would follow a redirect to a login page; a function answers directly.
       redirect: "manual",

@@ -25,6 +25,11 @@ describe("serverless: Google Cloud Functions", () => {
     expect(result.metadata.request_id).toMatch(/^exec-/);
   });
 
+  test("a work without input sends no body, which a strict JSON function accepts", async () => {
+    const result = await run({ provider: "gcp", url: hello.url, auth: false });
+    expect(result).toMatchObject({ status: "succeeded", output: { greeting: "hello nobody" } });
+  });
+
   test("a private function with a Google-signed ID token for its URL, from a service-account key", async () => {
     const credentials = { type: "service_account", json: front.serviceAccountJson };
     const first = await run({ provider: "gcp", url: front.functionUrl, credentials }, { name: "bob" });
