@@ -12,7 +12,7 @@ import type { RetryPolicy, Work } from "../core/work.ts";
 import type { EnhancedWorkExecutor } from "../executors/enhanced-work-executor.ts";
 import type { EnhancedWorkRegistry } from "../executors/enhanced-work-registry.ts";
 import { isExternalWorkPlugin } from "../plugins/external-work-plugin.ts";
-import { Redactor, resolveSecrets } from "../schemas/secrets.ts";
+import { Redactor, redactorFor, resolveSecrets } from "../schemas/secrets.ts";
 import { DEFAULT_MAX_LOG_BYTES, LogCapture } from "./log-capture.ts";
 
 /** Options of an engine, shared by every work it runs. */
@@ -126,7 +126,7 @@ export class WorkEngine {
       executor = this.registry.getExecutor(validated.type);
       const resolved = resolveSecrets(executor.getSchema().config, validated.executor_config, "executor_config");
       runnable = { ...validated, executor_config: resolved.value };
-      redactor = resolved.secrets.length ? new Redactor(resolved.secrets) : NO_SECRETS;
+      redactor = resolved.secrets.length ? redactorFor(resolved.secrets) : NO_SECRETS;
       retry = compileRetry(validated.retry);
       timeoutMs = validated.timeout === undefined ? undefined : parseDuration(validated.timeout, "timeout");
     } catch (error) {

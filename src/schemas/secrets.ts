@@ -181,7 +181,7 @@ export class Redactor {
     return this.pattern ? text.replace(this.pattern, MASK) : text;
   }
 
-  /** A copy of `value` with every string redacted (keys too). */
+  /** `value` with every string redacted (keys too); parts with nothing to redact are shared, not copied. */
   redact<T>(value: T): T {
     if (!this.pattern) return value;
     return this.redactAny(value) as T;
@@ -189,12 +189,39 @@ export class Redactor {
 
   private redactAny(value: unknown): unknown {
     if (typeof value === "string") return this.redactString(value);
-    if (Array.isArray(value)) return value.map((item) => this.redactAny(item));
+    if (Array.isArray(value)) {
+      let changed = false;
+      const out = value.map((item) => {
+        const redacted = this.redactAny(item);
+        changed ||= redacted !== item;
+        return redacted;
+      });
+      return changed ? out : value;
+    }
     if (isPlainObject(value)) {
-      const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value)) out[this.redactString(key)] = this.redactAny(item);
-      return out;
+      let changed = false;
+      const entries = Object.entries(value).map(([key, item]) => {
+        const redactedKey = this.redactString(key);
+        const redacted = this.redactAny(item);
+        changed ||= redactedKey !== key || redacted !== item;
+        return [redactedKey, redacted] as const;
+      });
+      return changed ? Object.fromEntries(entries) : value;
     }
     return value;
   }
+}
+
+const redactors = new Map<string, Redactor>();
+
+/** A Redactor for these secrets, compiled once and reused while the same secrets recur. */
+export function redactorFor(secrets: string[]): Redactor {
+  const key = secrets.join("\u0000");
+  let redactor = redactors.get(key);
+  if (!redactor) {
+    // A small, bounded cache: works of one config share it; a stream of distinct secrets does not grow it.
+    if (redactors.size >= 256) redactors.delete(redactors.keys().next().value!);
+    redactors.set(key, (redactor = new Redactor(secrets)));
+  }
+  return redactor;
 }

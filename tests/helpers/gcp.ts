@@ -17,7 +17,7 @@ export interface RunningFunction {
 /** Serves one function of tests/fixtures/gcp/functions.cjs with the real framework, under Node. */
 export async function startFunction(target: string): Promise<RunningFunction> {
   const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = probe.port;
+  const port = probe.port!;
   probe.stop(true);
   const child = Bun.spawn(
     ["node", join(ROOT, "node_modules/@google-cloud/functions-framework/build/src/main.js"), `--target=${target}`, `--source=${join(ROOT, "tests/fixtures/gcp/functions.cjs")}`, `--port=${port}`],
