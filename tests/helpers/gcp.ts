@@ -117,3 +117,39 @@ export async function startGoogleFront(upstream: string): Promise<GoogleFront> {
   front = { functionUrl: `${base}/fn`, serviceAccountJson: known.json, strangerJson: stranger.json, tokenRequests: 0, stop: () => server.stop(true) };
   return front;
 }
+
+export interface FunctionsApi {
+  endpoint: string;
+  lookups: string[];
+  stop(): void;
+}
+
+/**
+ * The Cloud Functions API's GetFunction on loopback: a real gRPC server built from the
+ * API's own proto (shipped in @google-cloud/functions), answering with `uris` by name.
+ */
+export async function startFunctionsApi(uris: Record<string, string>): Promise<FunctionsApi> {
+  const grpc = await import("@grpc/grpc-js");
+  const protoLoader = await import("@grpc/proto-loader");
+  const definition = protoLoader.loadSync("google/cloud/functions/v2/functions.proto", {
+    includeDirs: [join(ROOT, "node_modules/@google-cloud/functions/build/protos"), join(ROOT, "node_modules/google-gax/build/protos")],
+    longs: String,
+    enums: String,
+    defaults: true,
+  });
+  const proto = grpc.loadPackageDefinition(definition) as any;
+  const lookups: string[] = [];
+  const server = new grpc.Server();
+  server.addService(proto.google.cloud.functions.v2.FunctionService.service, {
+    GetFunction(call: any, callback: any) {
+      lookups.push(call.request.name);
+      const uri = uris[call.request.name];
+      if (uri) callback(null, { name: call.request.name, serviceConfig: { uri } });
+      else callback({ code: grpc.status.NOT_FOUND, details: `Resource '${call.request.name}' was not found` });
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+  return { endpoint: `http://127.0.0.1:${port}`, lookups, stop: () => server.forceShutdown() };
+}

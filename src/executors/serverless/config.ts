@@ -58,11 +58,17 @@ export const AwsConfig = Type.Object(
 );
 export type AwsConfig = Static<typeof AwsConfig>;
 
-/** Google Cloud Functions (2nd gen) and Cloud Run, by URL. */
+/** Google Cloud Functions (2nd gen) and Cloud Run, by URL or by project, region and function name. */
 export const GcpConfig = Type.Object(
   {
     provider: Type.Literal("gcp"),
-    url: Type.String({ ...HTTP_URL, description: "The function's URL; also the ID token's audience" }),
+    url: Type.Optional(Type.String({ ...HTTP_URL, description: "The function's URL; also the ID token's audience" })),
+    project: Type.Optional(Type.String({ pattern: "^[a-z][a-z0-9-]{4,61}[a-z0-9]$", [EXPECTATION]: "a Google Cloud project id" })),
+    region: Type.Optional(Type.String({ pattern: "^[a-z]+-[a-z]+\\d+$", [EXPECTATION]: "a region like us-central1" })),
+    function: Type.Optional(Type.String({ minLength: 1, description: "Resolved once to its URL through the Cloud Functions API" })),
+    api_endpoint: Type.Optional(
+      Type.String({ pattern: "^https?://[^/:]+:\\d+$", [EXPECTATION]: "scheme://host:port", description: "The Cloud Functions API, for an emulator; plaintext when http://" }),
+    ),
     method: Type.Union([Type.Literal("POST"), Type.Literal("GET"), Type.Literal("PUT")], { default: "POST" }),
     auth: Type.Boolean({ default: true, description: "false for public functions: no ID token" }),
     credentials: Type.Optional(

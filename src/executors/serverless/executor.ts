@@ -16,6 +16,7 @@ import type { HealthAttributes, ManagedExecutor } from "../managed-executor.ts";
 import { invokeLambda, LambdaClients } from "./aws.ts";
 import { ServerlessConfig, ServerlessExecutorConfig, type AzureConfig, type GcpConfig } from "./config.ts";
 import { invokeHttpFunction } from "./http-function.ts";
+import { GcpFunctionUrls } from "./gcp-resolver.ts";
 import { IdTokenSource } from "./id-token.ts";
 import type { InvocationOutcome } from "./outcome.ts";
 
@@ -49,6 +50,7 @@ export class ServerlessExecutor implements ManagedExecutor {
   private readonly configCheck = new CompiledSchema(ServerlessConfig);
   private readonly lambdaClients = new LambdaClients();
   private readonly idTokens = new IdTokenSource();
+  private readonly gcpUrls = new GcpFunctionUrls();
 
   getSchema(): WorkSchema {
     return { config: ServerlessConfig };
@@ -90,6 +92,9 @@ export class ServerlessExecutor implements ManagedExecutor {
     if (!issues.length && config.provider === "azure" && !config.url && !(config.app && config.function)) {
       issues.push({ path: "executor_config.url", message: "is required, unless app and function are both given" });
     }
+    if (!issues.length && config.provider === "gcp" && !config.url && !(config.project && config.region && config.function)) {
+      issues.push({ path: "executor_config.url", message: "is required, unless project, region and function are all given" });
+    }
     if (issues.length) throw new ValidationError(issues);
   }
 
@@ -130,17 +135,19 @@ export class ServerlessExecutor implements ManagedExecutor {
     switch (config.provider) {
       case "aws":
         return invokeLambda(this.lambdaClients, config, payload, signal);
-      case "gcp":
+      case "gcp": {
+        const url = await this.gcpUrls.resolve(config);
         return invokeHttpFunction({
           provider: "gcp",
-          url: config.url,
+          url,
           method: config.method,
-          headers: config.auth ? { authorization: `Bearer ${await this.gcpToken(config, signal)}` } : {},
+          headers: config.auth ? { authorization: `Bearer ${await this.gcpToken(url, config, signal)}` } : {},
           payload,
           signal,
           requestIdHeaders: ["function-execution-id", "x-cloud-trace-context"],
           async: config.invocation_type === "async",
         });
+      }
       case "azure": {
         const auth = config.auth as { type: "function_key"; key: string } | { type: "bearer"; token: string } | undefined;
         const headers: Record<string, string> =
@@ -159,8 +166,8 @@ export class ServerlessExecutor implements ManagedExecutor {
     }
   }
 
-  private gcpToken(config: GcpConfig, signal: AbortSignal): Promise<string> {
-    const audience = new URL(config.url).origin + new URL(config.url).pathname;
+  private gcpToken(url: string, config: GcpConfig, signal: AbortSignal): Promise<string> {
+    const audience = new URL(url).origin + new URL(url).pathname;
     return this.idTokens.token(audience, config.credentials?.json as string | undefined, signal);
   }
 }

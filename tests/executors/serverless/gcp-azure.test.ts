@@ -1,7 +1,7 @@
 /** Google Cloud Functions (real functions-framework, real token path) and Azure Functions routes. */
 import { afterAll, describe, expect, test } from "bun:test";
 import { createRuntime } from "../../../src/engine/runtime.ts";
-import { startFunction, startGoogleFront } from "../../helpers/gcp.ts";
+import { startFunction, startFunctionsApi, startGoogleFront } from "../../helpers/gcp.ts";
 import { startAzureFunctions } from "../../helpers/azure.ts";
 
 const hello = await startFunction("hello");
@@ -23,6 +23,28 @@ describe("serverless: Google Cloud Functions", () => {
     const result = await run({ provider: "gcp", url: hello.url, auth: false }, { name: "ada" });
     expect(result).toMatchObject({ status: "succeeded", output: { greeting: "hello ada", method: "POST" }, metadata: { provider: "gcp", status_code: 200 } });
     expect(result.metadata.request_id).toMatch(/^exec-/);
+  });
+
+  test("a function named by project, region and name is resolved once through the Cloud Functions API", async () => {
+    const name = "projects/ubom-test/locations/us-central1/functions/hello";
+    const api = await startFunctionsApi({ [name]: hello.url });
+    try {
+      const byName = { provider: "gcp", project: "ubom-test", region: "us-central1", function: "hello", api_endpoint: api.endpoint, auth: false };
+      expect(await run(byName, { name: "dee" })).toMatchObject({ status: "succeeded", output: { greeting: "hello dee" } });
+      expect(await run(byName, { name: "eve" })).toMatchObject({ status: "succeeded", output: { greeting: "hello eve" } });
+      expect(api.lookups).toEqual([name]);
+      const missing = await run({ ...byName, function: "nope" }, {});
+      expect(missing.error).toMatchObject({ code: "gcp.function_not_found", retryable: false });
+      expect(missing.error?.message).toContain("functions/nope");
+    } finally {
+      api.stop();
+    }
+  });
+
+  test("neither a url nor project, region and function is refused at validation", () => {
+    expect(() => runtime.registry.validateWork({ id: "g", type: "serverless", executor_config: { provider: "gcp", project: "ubom-test" } })).toThrow(
+      "executor_config.url: is required, unless project, region and function are all given",
+    );
   });
 
   test("a work without input sends no body, which a strict JSON function accepts", async () => {
