@@ -53,6 +53,8 @@ function channelCredentials(config: GrpcConfig): ChannelCredentials {
 
 function channelOptions(config: GrpcConfig): ChannelOptions {
   const options: ChannelOptions = {
+    // Service configs come from the work, not from DNS TXT records.
+    "grpc.service_config_disable_resolution": 1,
     "grpc.max_receive_message_length": config.max_message_bytes,
     "grpc.max_send_message_length": config.max_message_bytes,
   };
