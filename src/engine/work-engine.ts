@@ -226,6 +226,9 @@ export class WorkEngine {
 
     const result = isWorkResult(returned) ? returned : undefined;
     if (result?.status === "succeeded") return { status: "succeeded", output: result.output, metadata: result.metadata ?? {} };
+    // An executor that honours ctx.deadline itself (a gRPC deadline, say) may fail a moment
+    // before the timer fires: past the deadline, that failure is the work's timeout.
+    if (!controller.signal.aborted && ctx.deadline && Date.now() >= ctx.deadline.getTime()) controller.abort(new WorkTimeoutError(timeoutMs!));
     if (controller.signal.aborted) {
       const reason = controller.signal.reason;
       const error = toUbomError(reason, "aborted").toResultError();

@@ -69,6 +69,17 @@ describe("WorkEngine.execute", () => {
     expect(lines.find((line) => line.msg === "work.stopping")).toMatchObject({ reason: "timeout", work_id: "work-1" });
   });
 
+  test("a failure returned at the deadline, before the timer fired, is the work's timeout", async () => {
+    const { engine } = engineWith(async (ctx, w) => {
+      // As a gRPC call with the work's deadline would: fail when the deadline passes.
+      await Bun.sleep(Math.max(0, ctx.deadline!.getTime() - Date.now()));
+      while (Date.now() < ctx.deadline!.getTime()) await Bun.sleep(1);
+      return workFailed(w, { code: "grpc.DEADLINE_EXCEEDED", message: "deadline exceeded", retryable: false });
+    });
+    const result = await engine.execute(work({ timeout: "100ms" }));
+    expect(result.status).toBe("timed_out");
+  });
+
   test("an executor that ignores its signal is given up on after the stop grace", async () => {
     const { engine } = engineWith(() => new Promise(() => {}), { stopGraceMs: 50 });
     const started = performance.now();
