@@ -6,11 +6,12 @@ import { executorsCommand } from "./commands/executors.ts";
 import { pluginsCommand } from "./commands/plugins.ts";
 import { runCommand } from "./commands/run.ts";
 import { schemaCommand } from "./commands/schema.ts";
+import { serveCommand } from "./commands/serve.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { versionCommand } from "./commands/version.ts";
 import { ExitCode } from "./exit-codes.ts";
 
-const COMMANDS: Command[] = [runCommand, validateCommand, executorsCommand, schemaCommand, pluginsCommand, versionCommand];
+const COMMANDS: Command[] = [runCommand, serveCommand, validateCommand, executorsCommand, schemaCommand, pluginsCommand, versionCommand];
 
 const USAGE_ERROR_CODES = new Set(["usage_error", "validation_error", "executor_not_found", "input_error", "config_error"]);
 

@@ -32,6 +32,11 @@ export interface RunOptions {
   workContext?: Omit<WorkContext, "attempt">;
   /** Receives each log line live, already redacted. */
   onLog?: (line: LogLine) => void;
+  /**
+   * Run only this attempt (1 for the first) and no retries: for callers that persist
+   * retries themselves, as `ubom serve` does.
+   */
+  singleAttempt?: number;
 }
 
 const ABANDONED = Symbol("abandoned");
@@ -142,14 +147,14 @@ export class WorkEngine {
       run.onLog?.(line);
     };
 
-    let attempt = 0;
+    let attempt = run.singleAttempt === undefined ? 0 : run.singleAttempt - 1;
     let outcome: AttemptOutcome;
     for (;;) {
       attempt += 1;
       logger.info("work.started", { attempt, executor: metadata.name });
       outcome = await this.attempt(executor, runnable, { ...run.workContext, attempt }, { logger, log, timeoutMs, signal: run.signal });
       const retryable = outcome.status === "timed_out" || (outcome.status === "failed" && outcome.error?.retryable === true);
-      if (!retryable || attempt >= retry.maxAttempts || run.signal?.aborted) break;
+      if (!retryable || attempt >= retry.maxAttempts || run.signal?.aborted || run.singleAttempt !== undefined) break;
       const delayMs = backoffDelayMs(retry, attempt);
       logger.warn("work.retrying", { attempt, status: outcome.status, error_code: outcome.error?.code, delay_ms: delayMs });
       if (!(await sleepUnlessAborted(delayMs, run.signal))) {

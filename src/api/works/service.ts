@@ -1,0 +1,113 @@
+/** Works over the store: submit, read, list, cancel. Knows nothing of HTTP. */
+import { createHash } from "node:crypto";
+import type { WorkResult } from "../../core/result.ts";
+import type { Work } from "../../core/work.ts";
+import type { WorkScheduler } from "../../engine/scheduler.ts";
+import { STORED_STATUSES, type StoredStatus, type StoredWork, type WorkStore } from "../../engine/store/work-store.ts";
+import type { EnhancedWorkRegistry } from "../../executors/enhanced-work-registry.ts";
+import { maskSecrets } from "../../schemas/secrets.ts";
+import { fail } from "../errors.ts";
+
+/** A work as the API shows it: secrets masked. */
+export interface WorkRecord {
+  id: string;
+  type: string;
+  status: StoredStatus;
+  work: unknown;
+  attempts: number;
+  submitted_at: string;
+  updated_at: string;
+  result?: WorkResult;
+  cancel_requested: boolean;
+}
+
+export function toRecord(row: StoredWork): WorkRecord {
+  return {
+    id: row.id,
+    type: row.type,
+    status: row.status,
+    work: JSON.parse(row.display),
+    attempts: row.attempts,
+    submitted_at: new Date(row.submitted_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
+    ...(row.result ? { result: JSON.parse(row.result) as WorkResult } : {}),
+    cancel_requested: row.cancel_requested === 1,
+  };
+}
+
+const FINAL = new Set<StoredStatus>(["succeeded", "failed", "cancelled", "timed_out"]);
+
+export function isFinal(status: StoredStatus): boolean {
+  return FINAL.has(status);
+}
+
+export class WorksService {
+  constructor(
+    private readonly store: WorkStore,
+    private readonly scheduler: WorkScheduler,
+    private readonly registry: EnhancedWorkRegistry,
+  ) {}
+
+  /**
+   * Validates and stores a work, then wakes the scheduler. The same id again with the same
+   * body returns the existing record (`created: false`); with another body it is a conflict.
+   */
+  submit(body: unknown, idempotencyKey?: string): { row: StoredWork; created: boolean } {
+    if (typeof body !== "object" || body === null || Array.isArray(body)) fail("validation_error", "the body must be a work: a JSON object", { issues: [{ path: "", message: "must be an object" }] });
+    const document = { ...(body as Record<string, unknown>) };
+    document.id ??= idempotencyKey ?? crypto.randomUUID();
+    const work: Work = this.registry.validateWork(document);
+    const bodyText = JSON.stringify(work);
+    const hash = createHash("sha256").update(bodyText).digest("hex");
+    const existing = this.store.get(work.id);
+    if (existing) return this.resubmitted(existing, hash);
+    const schema = this.registry.getExecutor(work.type).getSchema().config;
+    const display = JSON.stringify({ ...work, executor_config: maskSecrets(schema, work.executor_config) });
+    let row: StoredWork;
+    try {
+      row = this.store.insert({ id: work.id, type: work.type, body: bodyText, display, body_hash: hash, labels: JSON.stringify(work.labels ?? {}) });
+    } catch (error) {
+      // Another request stored the same id between our read and our write.
+      const raced = this.store.get(work.id);
+      if (!raced) throw error;
+      return this.resubmitted(raced, hash);
+    }
+    this.scheduler.pump();
+    return { row, created: true };
+  }
+
+  private resubmitted(existing: StoredWork, hash: string): { row: StoredWork; created: boolean } {
+    if (existing.body_hash !== hash) fail("conflict", `a different work with id ${existing.id} was already submitted`, { id: existing.id });
+    return { row: existing, created: false };
+  }
+
+  get(id: string): StoredWork {
+    return this.store.get(id) ?? fail("not_found", `no work with id ${id}`, { id });
+  }
+
+  attempts(id: string) {
+    return this.store.attempts(id).map((attempt) => ({
+      number: attempt.number,
+      started_at: new Date(attempt.started_at).toISOString(),
+      finished_at: attempt.finished_at === null ? null : new Date(attempt.finished_at).toISOString(),
+      status: attempt.status,
+      error: attempt.error ? JSON.parse(attempt.error) : null,
+    }));
+  }
+
+  list(query: { status?: string; type?: string; label?: string; limit?: number; cursor?: string }) {
+    if (query.status && !STORED_STATUSES.includes(query.status as StoredStatus)) {
+      fail("validation_error", `status must be one of ${STORED_STATUSES.join(", ")}: got ${JSON.stringify(query.status)}`, { issues: [{ path: "status", message: "unknown status" }] });
+    }
+    if (query.label && !query.label.includes("=")) fail("validation_error", "label must look like key=value", { issues: [{ path: "label", message: "must look like key=value" }] });
+    const after = query.cursor === undefined ? undefined : Number(query.cursor);
+    if (after !== undefined && !Number.isInteger(after)) fail("validation_error", "cursor is not one this API gave", { issues: [{ path: "cursor", message: "not a cursor" }] });
+    const page = this.store.list({ status: query.status as StoredStatus | undefined, type: query.type, label: query.label, limit: Math.min(query.limit ?? 50, 500), after });
+    return { works: page.works.map(toRecord), next_cursor: page.next === undefined ? null : String(page.next) };
+  }
+
+  cancel(id: string): StoredWork {
+    this.get(id);
+    return this.scheduler.cancel(id)!;
+  }
+}

@@ -1,0 +1,77 @@
+/** `ubom serve`: the HTTP API over the embedded store, until SIGTERM or SIGINT. */
+import { resolve } from "node:path";
+import { createApiTokens, parseEnvTokens, type Access } from "../../api/auth.ts";
+import { createApp } from "../../api/app.ts";
+import { ServerConfig } from "../../api/server-config.ts";
+import { ServerMetrics } from "../../api/system/metrics.ts";
+import { parseDuration } from "../../core/duration.ts";
+import { WorkScheduler } from "../../engine/scheduler.ts";
+import { WorkStore } from "../../engine/store/work-store.ts";
+import { CompiledSchema } from "../../schemas/schema-validator.ts";
+import { resolveSecrets } from "../../schemas/secrets.ts";
+import { COMMON_HELP, COMMON_OPTIONS, parseCommandArgs, runtimeFor, setUp, type Command } from "../cli-context.ts";
+import { ExitCode } from "../exit-codes.ts";
+
+const serverConfigSchema = new CompiledSchema<ServerConfig>(ServerConfig);
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host.startsWith("127.") || host === "::1" || host === "[::1]";
+}
+
+function splitListen(listen: string): { hostname: string; port: number } {
+  const at = listen.lastIndexOf(":");
+  return { hostname: listen.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(listen.slice(at + 1)) };
+}
+
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "run the HTTP API over the embedded store until SIGTERM or SIGINT",
+  usage: `Usage: ubom serve [--listen 127.0.0.1:8080] [--data ./ubom-data] [options]
+
+Accepts works over HTTP (/v1/works), runs them under concurrency limits and keeps every
+state change in an embedded SQLite store, so a restart loses nothing. API reference:
+/docs, /openapi.json. SIGTERM or SIGINT stops accepting work, lets running works finish
+within server.shutdown_grace, cancels the rest and exits 0.
+
+      --listen HOST:PORT   where to listen (default 127.0.0.1:8080; server.listen)
+      --data DIR           the store's folder (default ./ubom-data; server.data_dir)
+${COMMON_HELP}`,
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, { ...COMMON_OPTIONS, listen: { type: "string" }, data: { type: "string" } });
+    if (values.help) return (process.stdout.write(`${this.usage}\n`), ExitCode.OK);
+    const setup = setUp(values);
+    const section = { ...setup.config.server, ...(values.listen ? { listen: values.listen } : {}), ...(values.data ? { data_dir: values.data } : {}) };
+    const config = serverConfigSchema.parse(section, "server", "invalid server settings");
+    const { value: resolved } = resolveSecrets(ServerConfig, config, "server");
+    const { hostname, port } = splitListen(config.listen);
+    const tokens = createApiTokens([...(resolved.tokens as { token: string; access: Access }[]), ...parseEnvTokens(process.env.UBOM_API_TOKENS)], isLoopback(hostname));
+
+    const runtime = await runtimeFor(setup, true);
+    const store = new WorkStore(resolve(config.data_dir));
+    const metrics = new ServerMetrics();
+    const scheduler = new WorkScheduler(store, runtime.engine, config.concurrency, setup.logger, metrics);
+    scheduler.recover();
+    let stopping = false;
+    const app = createApp({ runtime, store, scheduler, metrics, tokens, logger: setup.logger, isStopping: () => stopping });
+    app.listen({ hostname, port, maxRequestBodySize: config.max_body_bytes });
+    setup.logger.info("server.listening", { url: `http://${config.listen}`, data_dir: resolve(config.data_dir), auth: tokens.required });
+    scheduler.pump();
+
+    await new Promise<void>((resolveStop) => {
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) return;
+        stopping = true;
+        setup.logger.info("server.stopping", { signal, running: scheduler.runningCount });
+        resolveStop();
+      };
+      process.once("SIGTERM", stop);
+      process.once("SIGINT", stop);
+    });
+    await scheduler.shutdown(parseDuration(config.shutdown_grace, "server.shutdown_grace"));
+    await app.stop();
+    await runtime.shutdown();
+    store.close();
+    setup.logger.info("server.stopped", {});
+    return ExitCode.OK;
+  },
+};

@@ -1,0 +1,256 @@
+/**
+ * The queue of `ubom serve`: takes works from the store in submission order, runs them
+ * under global and per-type concurrency limits, persists every attempt and every retry
+ * delay, cancels on request, and recovers what a crash left running.
+ */
+import { backoffDelayMs } from "../core/backoff.ts";
+import { silentLogger, type Logger } from "../core/context.ts";
+import { parseDuration } from "../core/duration.ts";
+import { WorkCancelledError } from "../core/errors.ts";
+import type { LogLine, WorkResult } from "../core/result.ts";
+import type { Work } from "../core/work.ts";
+import type { StoredWork, WorkStore } from "./store/work-store.ts";
+import type { WorkEngine } from "./work-engine.ts";
+
+/** Concurrency limits. */
+export interface ConcurrencyLimits {
+  global: number;
+  per_type: Record<string, number>;
+}
+
+/** What the scheduler reports, for metrics. */
+export interface SchedulerObserver {
+  workFinished(type: string, result: WorkResult): void;
+  workRetried(type: string): void;
+}
+
+interface Running {
+  type: string;
+  controller: AbortController;
+  lines: LogLine[];
+  listeners: Set<(line: LogLine) => void>;
+}
+
+const NO_OBSERVER: SchedulerObserver = { workFinished() {}, workRetried() {} };
+
+function finalResult(row: StoredWork, status: "cancelled" | "failed", code: string, message: string): WorkResult {
+  const now = new Date().toISOString();
+  const body = JSON.parse(row.body) as Work;
+  return {
+    work_id: row.id,
+    status,
+    error: { code, message, retryable: false },
+    started_at: now,
+    finished_at: now,
+    duration_ms: 0,
+    attempts: row.attempts,
+    executor: { type: body.type, name: "", version: "" },
+    metadata: {},
+    logs: { lines: [], truncated: false },
+  };
+}
+
+export class WorkScheduler {
+  private readonly running = new Map<string, Running>();
+  private readonly runningByType = new Map<string, number>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private timer?: ReturnType<typeof setTimeout>;
+  private stopping = false;
+  private pumping = false;
+  private readonly idle = new Set<() => void>();
+
+  constructor(
+    private readonly store: WorkStore,
+    private readonly engine: WorkEngine,
+    private readonly limits: ConcurrencyLimits,
+    private readonly logger: Logger = silentLogger,
+    private readonly observer: SchedulerObserver = NO_OBSERVER,
+  ) {}
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Re-queues the works a crash left running when attempts remain (at-least-once), and
+   * fails the others with code `interrupted`.
+   */
+  recover(): { requeued: number; failed: number } {
+    let requeued = 0;
+    let failed = 0;
+    for (const row of this.store.interrupted()) {
+      const maxAttempts = (JSON.parse(row.body) as Work).retry?.max_attempts ?? 1;
+      this.store.transaction(() => {
+        this.store.markInterrupted(row.id, row.attempts);
+        if (row.attempts < maxAttempts) {
+          this.store.requeue(row.id, Date.now());
+          requeued += 1;
+        } else {
+          this.store.finish(row.id, finalResult(row, "failed", "interrupted", "the server stopped during the last attempt; no attempt remains"));
+          failed += 1;
+        }
+      });
+    }
+    if (requeued || failed) this.logger.warn("scheduler.recovered", { requeued, failed });
+    return { requeued, failed };
+  }
+
+  /** Looks for due works and starts as many as the limits allow. */
+  pump(): void {
+    if (this.stopping || this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.running.size < this.limits.global) {
+        const room = this.limits.global - this.running.size;
+        // Read past works whose type is full, so other types are not starved behind them.
+        const due = this.store.due(room + 64);
+        let started = 0;
+        for (const candidate of due) {
+          if (this.running.size >= this.limits.global) break;
+          if (this.running.has(candidate.id)) continue;
+          const typeLimit = this.limits.per_type[candidate.type];
+          if (typeLimit !== undefined && (this.runningByType.get(candidate.type) ?? 0) >= typeLimit) continue;
+          const row = this.store.start(candidate.id);
+          if (!row) continue;
+          this.launch(row);
+          started += 1;
+        }
+        if (started === 0 || due.length < room + 64) break;
+      }
+    } finally {
+      this.pumping = false;
+    }
+    this.armTimer();
+  }
+
+  /** Wakes up for the next delayed retry. */
+  private armTimer(): void {
+    clearTimeout(this.timer);
+    const at = this.store.nextDueAt();
+    if (at === undefined || this.stopping) return;
+    this.timer = setTimeout(() => this.pump(), Math.max(10, Math.min(at - Date.now(), 60_000)));
+    this.timer.unref?.();
+  }
+
+  private launch(row: StoredWork): void {
+    const work = JSON.parse(row.body) as Work;
+    const entry: Running = { type: row.type, controller: new AbortController(), lines: [], listeners: new Set() };
+    this.running.set(row.id, entry);
+    this.runningByType.set(row.type, (this.runningByType.get(row.type) ?? 0) + 1);
+    this.logger.info("scheduler.started", { work_id: row.id, type: row.type, attempt: row.attempts });
+    void this.engine
+      .execute(work, {
+        signal: entry.controller.signal,
+        singleAttempt: row.attempts,
+        onLog: (line) => {
+          if (entry.lines.length < 10_000) entry.lines.push(line);
+          for (const listener of entry.listeners) listener(line);
+        },
+      })
+      .then((result) => this.finish(row, work, result));
+  }
+
+  private finish(row: StoredWork, work: Work, result: WorkResult): void {
+    const entry = this.running.get(row.id)!;
+    const retryable = result.status === "timed_out" || (result.status === "failed" && result.error?.retryable === true);
+    const maxAttempts = work.retry?.max_attempts ?? 1;
+    const cancelled = entry.controller.signal.aborted;
+    let retryAt: number | undefined;
+    if (retryable && row.attempts < maxAttempts && !cancelled && !this.stopping) {
+      const policy = work.retry!;
+      const delay = backoffDelayMs(
+        { initialDelayMs: parseDuration(policy.initial_delay ?? "1s"), maxDelayMs: parseDuration(policy.max_delay ?? "1m"), multiplier: policy.multiplier ?? 2 },
+        row.attempts,
+      );
+      retryAt = Date.now() + delay;
+      this.observer.workRetried(row.type);
+    }
+    try {
+      this.store.endAttempt(row.id, row.attempts, result, retryAt);
+    } catch (error) {
+      this.logger.error("scheduler.store_failed", { work_id: row.id, error: (error as Error).message });
+    }
+    this.running.delete(row.id);
+    this.runningByType.set(row.type, (this.runningByType.get(row.type) ?? 1) - 1);
+    if (retryAt === undefined) {
+      this.observer.workFinished(row.type, result);
+      for (const wake of this.waiters.get(row.id) ?? []) wake();
+      this.waiters.delete(row.id);
+    }
+    for (const listener of entry.listeners) listener({ time: new Date().toISOString(), stream: "system", line: "" });
+    entry.listeners.clear();
+    if (this.running.size === 0) for (const done of this.idle) done();
+    this.pump();
+  }
+
+  /** Cancels a work: a queued one never starts, a running one has its signal aborted. */
+  cancel(id: string, reason = "cancelled through the API"): StoredWork | undefined {
+    const row = this.store.get(id);
+    if (!row) return undefined;
+    if (row.status === "queued") {
+      const cancelled = this.store.cancelQueued(id, finalResult(row, "cancelled", "cancelled", `work cancelled: ${reason}`));
+      if (cancelled) {
+        this.observer.workFinished(row.type, JSON.parse(cancelled.result!) as WorkResult);
+        for (const wake of this.waiters.get(id) ?? []) wake();
+        this.waiters.delete(id);
+      }
+      return this.store.get(id);
+    }
+    if (row.status === "running") {
+      this.store.requestCancel(id);
+      this.running.get(id)?.controller.abort(new WorkCancelledError(reason));
+    }
+    return this.store.get(id);
+  }
+
+  /** Resolves when the work reaches a final state, or after `ms`. */
+  waitFor(id: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const set = this.waiters.get(id) ?? new Set();
+      this.waiters.set(id, set);
+      const timer = setTimeout(() => {
+        set.delete(wake);
+        resolve();
+      }, ms);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      set.add(wake);
+    });
+  }
+
+  /** The lines so far of a running work and a subscription to the next ones; undefined when it is not running. */
+  follow(id: string, listener: (line: LogLine) => void): { lines: LogLine[]; stop: () => void } | undefined {
+    const entry = this.running.get(id);
+    if (!entry) return undefined;
+    entry.listeners.add(listener);
+    return { lines: [...entry.lines], stop: () => entry.listeners.delete(listener) };
+  }
+
+  /** Whether a work is running here now. */
+  isRunning(id: string): boolean {
+    return this.running.has(id);
+  }
+
+  /**
+   * Stops starting works, lets the running ones finish within `graceMs`, then cancels the
+   * rest with reason `shutdown` and waits for them to record their end.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    const allDone = () => new Promise<void>((resolve) => (this.running.size === 0 ? resolve() : this.idle.add(resolve)));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([allDone(), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+    if (this.running.size) {
+      this.logger.warn("scheduler.cancelling_for_shutdown", { running: this.running.size });
+      for (const [id, entry] of this.running) {
+        this.store.requestCancel(id);
+        entry.controller.abort(new WorkCancelledError("shutdown"));
+      }
+      await allDone();
+    }
+  }
+}
