@@ -55,8 +55,10 @@ export class WorkScheduler {
   private readonly runningByType = new Map<string, number>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private timer?: ReturnType<typeof setTimeout>;
+  private timerAt = Infinity;
   private stopping = false;
   private pumping = false;
+  private pumpRequested = false;
   private readonly idle = new Set<() => void>();
 
   constructor(
@@ -92,7 +94,21 @@ export class WorkScheduler {
       });
     }
     if (requeued || failed) this.logger.warn("scheduler.recovered", { requeued, failed });
+    this.wakeAt();
     return { requeued, failed };
+  }
+
+  /**
+   * Asks for a pump soon: the submissions and completions of one turn of the event loop
+   * share it, so a burst costs one look at the queue, not one per work.
+   */
+  requestPump(): void {
+    if (this.pumpRequested) return;
+    this.pumpRequested = true;
+    setImmediate(() => {
+      this.pumpRequested = false;
+      this.pump();
+    });
   }
 
   /** Looks for due works and starts as many as the limits allow. */
@@ -120,16 +136,18 @@ export class WorkScheduler {
     } finally {
       this.pumping = false;
     }
-    this.armTimer();
   }
 
-  /** Wakes up for the next delayed retry. */
-  private armTimer(): void {
+  /** Wakes up at `at` for a delayed retry (or, without `at`, for the earliest in the store). */
+  private wakeAt(at = this.store.nextDueAt()): void {
+    if (at === undefined || this.stopping || at >= this.timerAt) return;
     clearTimeout(this.timer);
-    const at = this.store.nextDueAt();
-    if (at === undefined || this.stopping) return;
-    this.timer = setTimeout(() => this.pump(), Math.max(10, Math.min(at - Date.now(), 60_000)));
-    this.timer.unref?.();
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timerAt = Infinity;
+      this.pump();
+      this.wakeAt();
+    }, Math.max(10, Math.min(at - Date.now(), 60_000)));
   }
 
   private launch(row: StoredWork): void {
@@ -180,7 +198,8 @@ export class WorkScheduler {
     for (const listener of entry.listeners) listener({ time: new Date().toISOString(), stream: "system", line: "" });
     entry.listeners.clear();
     if (this.running.size === 0) for (const done of this.idle) done();
-    this.pump();
+    if (retryAt !== undefined) this.wakeAt(retryAt);
+    this.requestPump();
   }
 
   /** Cancels a work: a queued one never starts, a running one has its signal aborted. */

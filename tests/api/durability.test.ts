@@ -38,12 +38,12 @@ describe("durability", () => {
     const quick = Array.from({ length: 1_000 }, (_, i) => ({ id: `quick-${i}`, type: "exec", executor_config: { command: "true" }, retry: { max_attempts: 2 } }));
     await submitAll(first, long, 4);
     for (let i = 0; i < 200; i++) {
-      const running = (await (await first.api("/v1/works?status=running&limit=500")).json()).works.length;
+      const running = ((await (await first.api("/v1/works?status=running&limit=500")).json()) as any).works.length;
       if (running === 20) break;
       await Bun.sleep(25);
     }
     await submitAll(first, quick);
-    const before = await (await first.api("/v1/works?status=running&limit=500")).json();
+    const before = (await (await first.api("/v1/works?status=running&limit=500")).json()) as any;
     expect(before.works.map((w: { id: string }) => w.id).sort()).toEqual(long.map((w) => w.id).sort());
     await first.stop("SIGKILL");
 
@@ -55,9 +55,7 @@ describe("durability", () => {
         let cursor: string | null = null;
         statuses.clear();
         do {
-          const page: { works: { id: string; status: string }[]; next_cursor: string | null } = await (
-            await second.api(`/v1/works?limit=500${cursor ? `&cursor=${cursor}` : ""}`)
-          ).json();
+          const page = (await (await second.api(`/v1/works?limit=500${cursor ? `&cursor=${cursor}` : ""}`)).json()) as { works: { id: string; status: string }[]; next_cursor: string | null };
           for (const work of page.works) statuses.set(work.id, work.status);
           cursor = page.next_cursor;
         } while (cursor);
@@ -67,11 +65,11 @@ describe("durability", () => {
       expect(statuses.size).toBe(1_020);
       expect([...statuses.values()].filter((status) => status !== "succeeded")).toEqual([]);
       for (const work of long) {
-        const record = await (await second.api(`/v1/works/${work.id}`)).json();
+        const record = (await (await second.api(`/v1/works/${work.id}`)).json()) as any;
         expect(record.attempt_history.map((a: { status: string }) => a.status)).toEqual(["interrupted", "succeeded"]);
       }
       for (const id of ["quick-0", "quick-500", "quick-999"]) {
-        expect((await (await second.api(`/v1/works/${id}`)).json()).attempt_history.map((a: { status: string }) => a.status)).toEqual(["succeeded"]);
+        expect(((await (await second.api(`/v1/works/${id}`)).json()) as any).attempt_history.map((a: { status: string }) => a.status)).toEqual(["succeeded"]);
       }
     } finally {
       await second.stop();
@@ -89,7 +87,7 @@ describe("durability", () => {
       4,
     );
     await submitAll(server, [{ id: "done-soon", type: "exec", executor_config: { command: "true" } }], 1);
-    for (let i = 0; i < 200 && (await (await server.api("/v1/works?status=running")).json()).works.length < 4; i++) await Bun.sleep(25);
+    for (let i = 0; i < 200 && ((await (await server.api("/v1/works?status=running")).json()) as any).works.length < 4; i++) await Bun.sleep(25);
     const exitCode = await server.stop("SIGTERM");
     expect(exitCode).toBe(0);
     const db = new Database(join(data, "ubom.sqlite"), { readonly: true });

@@ -3,12 +3,15 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { installPlugin } from "./binary.ts";
 
+/** A Response whose JSON the tests read freely. */
+export type ApiResponse = Omit<Response, "json"> & { json(): Promise<any> };
+
 export interface RunningServer {
   url: string;
   process: Subprocess<"ignore", "pipe", "pipe">;
   stderr: () => string;
   /** fetch relative to the server, JSON bodies made for you. */
-  api(path: string, init?: RequestInit & { json?: unknown; token?: string }): Promise<Response>;
+  api(path: string, init?: RequestInit & { json?: unknown; token?: string }): Promise<ApiResponse>;
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
 

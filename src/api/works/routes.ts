@@ -28,9 +28,13 @@ export function worksRoutes(works: WorksService, scheduler: WorkScheduler) {
       async ({ body, query, headers, set }) => {
         const { row, created } = works.submit(body, headers["idempotency-key"]);
         const wait = waitMs(query.wait);
-        if (wait !== undefined && !isFinal(row.status)) await scheduler.waitFor(row.id, wait);
+        if (wait === undefined) {
+          set.status = created ? 202 : 200;
+          return toRecord(row);
+        }
+        if (!isFinal(row.status)) await scheduler.waitFor(row.id, wait);
         const current = works.get(row.id);
-        set.status = isFinal(current.status) && wait !== undefined ? 200 : created ? 202 : 200;
+        set.status = isFinal(current.status) ? 200 : 202;
         return toRecord(current);
       },
       {

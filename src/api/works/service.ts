@@ -59,20 +59,18 @@ export class WorksService {
     const work: Work = this.registry.validateWork(document);
     const bodyText = JSON.stringify(work);
     const hash = createHash("sha256").update(bodyText).digest("hex");
-    const existing = this.store.get(work.id);
-    if (existing) return this.resubmitted(existing, hash);
     const schema = this.registry.getExecutor(work.type).getSchema().config;
     const display = JSON.stringify({ ...work, executor_config: maskSecrets(schema, work.executor_config) });
     let row: StoredWork;
     try {
       row = this.store.insert({ id: work.id, type: work.type, body: bodyText, display, body_hash: hash, labels: JSON.stringify(work.labels ?? {}) });
     } catch (error) {
-      // Another request stored the same id between our read and our write.
-      const raced = this.store.get(work.id);
-      if (!raced) throw error;
-      return this.resubmitted(raced, hash);
+      // The id is taken: a resubmission, or another request's work.
+      const existing = this.store.get(work.id);
+      if (!existing) throw error;
+      return this.resubmitted(existing, hash);
     }
-    this.scheduler.pump();
+    this.scheduler.requestPump();
     return { row, created: true };
   }
 
