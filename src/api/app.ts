@@ -27,6 +27,8 @@ export interface AppParts {
   logger: Logger;
   /** True once shutdown began: every request gets 503. */
   isStopping: () => boolean;
+  /** Write one access log line per request (info level). */
+  accessLog: boolean;
 }
 
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -44,13 +46,14 @@ export function createApp(parts: AppParts) {
       }),
     )
     .onRequest(({ request }) => {
-      started.set(request, performance.now());
+      if (parts.accessLog) started.set(request, performance.now());
       if (parts.isStopping()) return errorResponse(new UbomError("the server is shutting down", { code: "shutting_down" }));
     })
-    .onBeforeHandle(({ request }) => {
-      const path = new URL(request.url).pathname;
+    .onBeforeHandle(({ request, path }) => {
       // /v1 needs a token when tokens are configured; a read-only token may not write. Validation writes nothing.
-      if (path.startsWith("/v1/")) parts.tokens.check(request.headers.get("authorization"), WRITE_METHODS.has(request.method) && path !== "/v1/validate" ? "write" : "read");
+      if (parts.tokens.required && path.startsWith("/v1/")) {
+        parts.tokens.check(request.headers.get("authorization"), WRITE_METHODS.has(request.method) && path !== "/v1/validate" ? "write" : "read");
+      }
     })
     .onError(({ code, error }) => {
       if (code === "PARSE") return errorResponse(new UbomError("the body is not valid JSON", { code: "invalid_json" }));
@@ -64,6 +67,7 @@ export function createApp(parts: AppParts) {
       return errorResponse(error);
     })
     .onAfterResponse(({ request, set }) => {
+      if (!parts.accessLog) return;
       const begun = started.get(request);
       parts.logger.info("http.request", {
         method: request.method,

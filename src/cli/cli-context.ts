@@ -65,6 +65,7 @@ export interface CommonValues {
 export interface CliSetup {
   config: UbomConfig;
   logger: Logger;
+  logLevel: LogLevel;
   pluginsDir: string;
 }
 
@@ -76,6 +77,7 @@ export function setUp(values: CommonValues): CliSetup {
   return {
     config,
     logger: createJsonLogger({ level: level as LogLevel }),
+    logLevel: level as LogLevel,
     pluginsDir: values["plugins-dir"] ?? config.plugins_dir ?? defaultPluginsDir(),
   };
 }

@@ -52,7 +52,7 @@ ${COMMON_HELP}`,
     const scheduler = new WorkScheduler(store, runtime.engine, config.concurrency, setup.logger, metrics);
     scheduler.recover();
     let stopping = false;
-    const app = createApp({ runtime, store, scheduler, metrics, tokens, logger: setup.logger, isStopping: () => stopping });
+    const app = createApp({ runtime, store, scheduler, metrics, tokens, logger: setup.logger, isStopping: () => stopping, accessLog: setup.logLevel === "debug" || setup.logLevel === "info" });
     app.listen({ hostname, port, maxRequestBodySize: config.max_body_bytes });
     setup.logger.info("server.listening", { url: `http://${config.listen}`, data_dir: resolve(config.data_dir), auth: tokens.required });
     scheduler.pump();
