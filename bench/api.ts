@@ -13,7 +13,7 @@ import { Database } from "bun:sqlite";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { report } from "./report.ts";
+import { ratePerSecond, report } from "./report.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const CONNECTIONS = 64;
@@ -44,21 +44,15 @@ async function startServer(data: string, concurrency = 64): Promise<{ url: strin
   return { url, readyMs: performance.now() - started, stop: async () => (child.kill("SIGTERM"), void (await child.exited)) };
 }
 
-async function requestsPerSecond(total: number, one: (i: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(Array.from({ length: CONNECTIONS }, async () => { while (next < total) await one(next++); }));
-  return total / ((performance.now() - started) / 1000);
-}
 
 // 1. /healthz against a bare Bun.serve handler.
 const bare = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => Response.json({ status: "ok" }) });
 const server = await startServer(join(dir, "data-main"));
 const get = (url: string) => async () => void (await (await fetch(url)).arrayBuffer());
-await requestsPerSecond(2_000, get(`${server.url}/healthz`));
-await requestsPerSecond(2_000, get(`http://127.0.0.1:${bare.port}/`));
-const bareRate = await requestsPerSecond(20_000, get(`http://127.0.0.1:${bare.port}/`));
-const healthzRate = await requestsPerSecond(20_000, get(`${server.url}/healthz`));
+await ratePerSecond(2_000, CONNECTIONS, get(`${server.url}/healthz`));
+await ratePerSecond(2_000, CONNECTIONS, get(`http://127.0.0.1:${bare.port}/`));
+const bareRate = await ratePerSecond(20_000, CONNECTIONS, get(`http://127.0.0.1:${bare.port}/`));
+const healthzRate = await ratePerSecond(20_000, CONNECTIONS, get(`${server.url}/healthz`));
 report({ bench: "api", metric: "healthz_requests_per_s_vs_bare_bun_serve", value: healthzRate, unit: "req/s", baseline: bareRate }, true);
 bare.stop(true);
 
@@ -76,7 +70,7 @@ for (let i = 0; i < SUBMITS; i++) {
 }
 const rawRate = SUBMITS / ((performance.now() - rawStarted) / 1000);
 rawDb.close();
-const submitRate = await requestsPerSecond(SUBMITS, async (i) => {
+const submitRate = await ratePerSecond(SUBMITS, CONNECTIONS, async (i) => {
   const response = await fetch(`${server.url}/v1/works`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id: `submit-${i}`, type: "noop", executor_config: {} }) });
   if (response.status !== 202) throw new Error(`submit answered ${response.status}`);
   await response.arrayBuffer();
@@ -85,7 +79,7 @@ report({ bench: "api", metric: "durable_submissions_per_s_vs_raw_sqlite_loop", v
 
 // 3. End to end: submit and wait for the result.
 const E2E = 5_000;
-const e2eRate = await requestsPerSecond(E2E, async (i) => {
+const e2eRate = await ratePerSecond(E2E, CONNECTIONS, async (i) => {
   const response = await fetch(`${server.url}/v1/works?wait=30s`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id: `e2e-${i}`, type: "noop", executor_config: {} }) });
   const record = (await response.json()) as { status: string };
   if (record.status !== "succeeded") throw new Error(`e2e work ended ${record.status}`);

@@ -9,7 +9,7 @@ import type protobuf from "protobufjs";
 import { createRuntime } from "../src/engine/runtime.ts";
 import { loadProtoFiles } from "../src/executors/grpc/proto-files.ts";
 import { ECHO_PROTO, PROTO_ROOT, startEchoServer } from "../tests/helpers/grpc-server.ts";
-import { report } from "./report.ts";
+import { ratePerSecond, report } from "./report.ts";
 
 const CALLS = Number(process.argv[2] ?? 20_000);
 // A fresh channel costs a TCP and HTTP/2 handshake: fewer calls give the same rate.
@@ -37,16 +37,6 @@ function rawCall(client: Client, i: number): Promise<unknown> {
   });
 }
 
-async function ratePerSecond(calls: number, one: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < calls) await one(next++);
-    }),
-  );
-  return calls / ((performance.now() - started) / 1000);
-}
 
 const pooled = new Client(endpoint, credentials.createInsecure());
 const viaRaw = (i: number) => rawCall(pooled, i);
@@ -65,12 +55,12 @@ const viaNewChannel = async (i: number) => {
 };
 
 // Warm-up: JIT, the executor's channel and its reflected descriptors.
-await ratePerSecond(2_000, viaRaw);
-await ratePerSecond(2_000, viaExecutor);
+await ratePerSecond(2_000, CONCURRENCY, viaRaw);
+await ratePerSecond(2_000, CONCURRENCY, viaExecutor);
 
-const raw = await ratePerSecond(CALLS, viaRaw);
-const executor = await ratePerSecond(CALLS, viaExecutor);
-const newChannel = await ratePerSecond(NEW_CHANNEL_CALLS, viaNewChannel);
+const raw = await ratePerSecond(CALLS, CONCURRENCY, viaRaw);
+const executor = await ratePerSecond(CALLS, CONCURRENCY, viaExecutor);
+const newChannel = await ratePerSecond(NEW_CHANNEL_CALLS, CONCURRENCY, viaNewChannel);
 report({ bench: "grpc", metric: "executor_calls_per_s_vs_raw_client", value: executor, unit: "calls/s", baseline: raw }, true);
 report({ bench: "grpc", metric: "executor_calls_per_s_vs_new_channel_per_call", value: executor, unit: "calls/s", baseline: newChannel }, true);
 pooled.close();

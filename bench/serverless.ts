@@ -7,7 +7,7 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { createRuntime } from "../src/engine/runtime.ts";
 import { startLambdaEndpoint } from "../tests/helpers/lambda-endpoint.ts";
-import { report } from "./report.ts";
+import { ratePerSecond, report } from "./report.ts";
 
 const CALLS = Number(process.argv[2] ?? 5_000);
 const CONCURRENCY = 64;
@@ -21,16 +21,6 @@ async function rawInvoke(client: LambdaClient, i: number): Promise<unknown> {
   return JSON.parse(new TextDecoder().decode(response.Payload));
 }
 
-async function ratePerSecond(calls: number, one: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < calls) await one(next++);
-    }),
-  );
-  return calls / ((performance.now() - started) / 1000);
-}
 
 const shared = new LambdaClient(clientOptions);
 const viaRaw = (i: number) => rawInvoke(shared, i);
@@ -52,12 +42,12 @@ const viaNewClient = async (i: number) => {
   }
 };
 
-await ratePerSecond(500, viaRaw);
-await ratePerSecond(500, viaExecutor);
+await ratePerSecond(500, CONCURRENCY, viaRaw);
+await ratePerSecond(500, CONCURRENCY, viaExecutor);
 
-const raw = await ratePerSecond(CALLS, viaRaw);
-const executor = await ratePerSecond(CALLS, viaExecutor);
-const fresh = await ratePerSecond(Math.min(CALLS, 1_000), viaNewClient);
+const raw = await ratePerSecond(CALLS, CONCURRENCY, viaRaw);
+const executor = await ratePerSecond(CALLS, CONCURRENCY, viaExecutor);
+const fresh = await ratePerSecond(Math.min(CALLS, 1_000), CONCURRENCY, viaNewClient);
 report({ bench: "serverless", metric: "executor_invocations_per_s_vs_raw_client", value: executor, unit: "invocations/s", baseline: raw }, true);
 report({ bench: "serverless", metric: "executor_invocations_per_s_vs_new_client_per_call", value: executor, unit: "invocations/s", baseline: fresh }, true);
 shared.destroy();

@@ -6,12 +6,13 @@
 import type Docker from "dockerode";
 import { silentLogger, type ExecutionContext, type Logger } from "../../core/context.ts";
 import { parseDuration } from "../../core/duration.ts";
-import { UbomError, ValidationError } from "../../core/errors.ts";
-import type { WorkMetadata, WorkSchema } from "../../core/metadata.ts";
+import { UbomError, ValidationError, type ValidationIssue } from "../../core/errors.ts";
+import type { WorkMetadata } from "../../core/metadata.ts";
 import { workFailed, workSucceeded, type WorkResult } from "../../core/result.ts";
-import type { Work, WorkType } from "../../core/work.ts";
+import type { Work } from "../../core/work.ts";
 import { CompiledSchema } from "../../schemas/schema-validator.ts";
 import { VERSION } from "../../version.ts";
+import { BuiltinExecutor } from "../builtin-executor.ts";
 import type { HealthAttributes, ManagedExecutor } from "../managed-executor.ts";
 import { OutputCollector } from "../output-collector.ts";
 import { createDockerClient } from "./client.ts";
@@ -65,33 +66,16 @@ function ignoreNotRunning(error: unknown): void {
 }
 
 /** Runs works in Docker containers. */
-export class DockerExecutor implements ManagedExecutor {
+export class DockerExecutor extends BuiltinExecutor implements ManagedExecutor {
   private options: DockerExecutorConfig = DEFAULT_OPTIONS;
   private docker: Docker = createDockerClient(DEFAULT_OPTIONS);
   private logger: Logger = silentLogger;
   private readonly owner = formatOwner(currentOwner());
-  private readonly configCheck = new CompiledSchema<DockerConfig>(DockerConfig);
   private reapTimer?: ReturnType<typeof setInterval>;
   private reaping?: Promise<unknown>;
 
-  getSchema(): WorkSchema {
-    return { config: DockerConfig };
-  }
-
-  getMetadata(): WorkMetadata {
-    return METADATA;
-  }
-
-  canExecute(workType: WorkType): boolean {
-    return workType === "docker";
-  }
-
-  getSupportedTypes(): WorkType[] {
-    return ["docker"];
-  }
-
-  getConfigSchema() {
-    return DockerExecutorConfig;
+  constructor() {
+    super(METADATA, DockerConfig, DockerExecutorConfig);
   }
 
   async initialize(config: Record<string, unknown>, logger: Logger): Promise<void> {
@@ -124,10 +108,14 @@ export class DockerExecutor implements ManagedExecutor {
     }
   }
 
-  validate(work: Work): void {
-    const issues = this.configCheck.problems(work.executor_config, "executor_config");
-    if (issues.length) throw new ValidationError(issues);
-    bindsFor((work.executor_config as DockerConfig).volumes ?? [], this.options.allowed_volume_prefixes);
+  protected override extraChecks(work: Work): ValidationIssue[] {
+    try {
+      bindsFor((work.executor_config as DockerConfig).volumes ?? [], this.options.allowed_volume_prefixes);
+      return [];
+    } catch (error) {
+      if (error instanceof ValidationError) return error.issues;
+      throw error;
+    }
   }
 
   async execute(ctx: ExecutionContext, work: Work): Promise<WorkResult> {

@@ -8,11 +8,12 @@ import { backoffDelayMs, sleepUnlessAborted } from "../../core/backoff.ts";
 import { silentLogger, type ExecutionContext, type Logger } from "../../core/context.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { UbomError, ValidationError, type ValidationIssue } from "../../core/errors.ts";
-import type { WorkMetadata, WorkSchema } from "../../core/metadata.ts";
+import type { WorkMetadata } from "../../core/metadata.ts";
 import { workFailed, workSucceeded, type WorkResult } from "../../core/result.ts";
-import type { Work, WorkType } from "../../core/work.ts";
+import type { Work } from "../../core/work.ts";
 import { CompiledSchema } from "../../schemas/schema-validator.ts";
 import { VERSION } from "../../version.ts";
+import { BuiltinExecutor } from "../builtin-executor.ts";
 import type { HealthAttributes, ManagedExecutor } from "../managed-executor.ts";
 import { ChannelPool, type PooledChannel } from "./channel-pool.ts";
 import { GRPC_CODE_NAMES, GrpcConfig, GrpcExecutorConfig } from "./config.ts";
@@ -92,31 +93,14 @@ function usesReflection(config: GrpcConfig): boolean {
 }
 
 /** Runs gRPC calls. */
-export class GrpcExecutor implements ManagedExecutor {
+export class GrpcExecutor extends BuiltinExecutor implements ManagedExecutor {
   private options: GrpcExecutorConfig = DEFAULT_OPTIONS;
   private logger: Logger = silentLogger;
-  private readonly configCheck = new CompiledSchema<GrpcConfig>(GrpcConfig);
   readonly pool = new ChannelPool(parseDuration(DEFAULT_OPTIONS.channel_idle_timeout));
   private readonly reflected = new Map<string, { root: Promise<protobuf.Root>; expires: number }>();
 
-  getSchema(): WorkSchema {
-    return { config: GrpcConfig };
-  }
-
-  getMetadata(): WorkMetadata {
-    return METADATA;
-  }
-
-  canExecute(workType: WorkType): boolean {
-    return workType === "grpc";
-  }
-
-  getSupportedTypes(): WorkType[] {
-    return ["grpc"];
-  }
-
-  getConfigSchema() {
-    return GrpcExecutorConfig;
+  constructor() {
+    super(METADATA, GrpcConfig, GrpcExecutorConfig);
   }
 
   async initialize(config: Record<string, unknown>, logger: Logger): Promise<void> {
@@ -141,9 +125,17 @@ export class GrpcExecutor implements ManagedExecutor {
    * Checks the config; with proto files and no reflection, also the method's kind and the
    * input against the request message, so a bad field fails before any call.
    */
-  validate(work: Work): void {
-    const issues = this.configCheck.problems(work.executor_config, "executor_config");
-    if (issues.length) throw new ValidationError(issues);
+  protected override extraChecks(work: Work): ValidationIssue[] {
+    try {
+      this.checkAgainstProtoFiles(work);
+      return [];
+    } catch (error) {
+      if (error instanceof ValidationError) return error.issues;
+      throw error;
+    }
+  }
+
+  private checkAgainstProtoFiles(work: Work): void {
     const config = work.executor_config as GrpcConfig;
     if (!config.proto || usesReflection(config)) return;
     let method: ResolvedMethod;

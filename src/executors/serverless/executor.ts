@@ -6,12 +6,12 @@
 import { backoffDelayMs, sleepUnlessAborted } from "../../core/backoff.ts";
 import { silentLogger, type ExecutionContext, type Logger } from "../../core/context.ts";
 import { parseDuration } from "../../core/duration.ts";
-import { UbomError, ValidationError } from "../../core/errors.ts";
-import type { WorkMetadata, WorkSchema } from "../../core/metadata.ts";
+import { UbomError, type ValidationIssue } from "../../core/errors.ts";
+import type { WorkMetadata } from "../../core/metadata.ts";
 import { workFailed, workSucceeded, type WorkResult } from "../../core/result.ts";
-import type { Work, WorkType } from "../../core/work.ts";
-import { CompiledSchema } from "../../schemas/schema-validator.ts";
+import type { Work } from "../../core/work.ts";
 import { VERSION } from "../../version.ts";
+import { BuiltinExecutor } from "../builtin-executor.ts";
 import type { HealthAttributes, ManagedExecutor } from "../managed-executor.ts";
 import { invokeLambda, LambdaClients } from "./aws.ts";
 import { ServerlessConfig, ServerlessExecutorConfig, type AzureConfig, type GcpConfig } from "./config.ts";
@@ -45,31 +45,14 @@ function azureUrl(config: AzureConfig): string {
 }
 
 /** Invokes cloud functions. */
-export class ServerlessExecutor implements ManagedExecutor {
+export class ServerlessExecutor extends BuiltinExecutor implements ManagedExecutor {
   private logger: Logger = silentLogger;
-  private readonly configCheck = new CompiledSchema(ServerlessConfig);
   private readonly lambdaClients = new LambdaClients();
   private readonly idTokens = new IdTokenSource();
   private readonly gcpUrls = new GcpFunctionUrls();
 
-  getSchema(): WorkSchema {
-    return { config: ServerlessConfig };
-  }
-
-  getMetadata(): WorkMetadata {
-    return METADATA;
-  }
-
-  canExecute(workType: WorkType): boolean {
-    return workType === "serverless";
-  }
-
-  getSupportedTypes(): WorkType[] {
-    return ["serverless"];
-  }
-
-  getConfigSchema() {
-    return ServerlessExecutorConfig;
+  constructor() {
+    super(METADATA, ServerlessConfig, ServerlessExecutorConfig);
   }
 
   async initialize(_config: Record<string, unknown>, logger: Logger): Promise<void> {
@@ -86,16 +69,15 @@ export class ServerlessExecutor implements ManagedExecutor {
     return { "serverless.lambda_clients": this.lambdaClients.size };
   }
 
-  validate(work: Work): void {
-    const issues = this.configCheck.problems(work.executor_config, "executor_config");
+  protected override extraChecks(work: Work): ValidationIssue[] {
     const config = work.executor_config as ServerlessConfig;
-    if (!issues.length && config.provider === "azure" && !config.url && !(config.app && config.function)) {
-      issues.push({ path: "executor_config.url", message: "is required, unless app and function are both given" });
+    if (config.provider === "azure" && !config.url && !(config.app && config.function)) {
+      return [{ path: "executor_config.url", message: "is required, unless app and function are both given" }];
     }
-    if (!issues.length && config.provider === "gcp" && !config.url && !(config.project && config.region && config.function)) {
-      issues.push({ path: "executor_config.url", message: "is required, unless project, region and function are all given" });
+    if (config.provider === "gcp" && !config.url && !(config.project && config.region && config.function)) {
+      return [{ path: "executor_config.url", message: "is required, unless project, region and function are all given" }];
     }
-    if (issues.length) throw new ValidationError(issues);
+    return [];
   }
 
   async execute(ctx: ExecutionContext, work: Work): Promise<WorkResult> {
