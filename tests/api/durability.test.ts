@@ -103,7 +103,8 @@ describe("durability", () => {
     const server = await startServer(dir, { config: { server: { concurrency: { global: 8, per_type: { exec: 2 } } } } });
     try {
       const works = Array.from({ length: 20 }, (_, i) => ({ id: `limited-${i}`, type: "exec", executor_config: { command: "sleep", args: ["0.1"] } }));
-      await submitAll(server, works, 8);
+      // One at a time, so the array's order is the submission order.
+      await submitAll(server, works, 1);
       const intervals: [number, number][] = [];
       for (const work of works) {
         const record = await waitFinal(server, work.id);
