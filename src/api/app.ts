@@ -37,7 +37,7 @@ export function createApp(parts: AppParts) {
   const works = new WorksService(parts.store, parts.scheduler, parts.runtime.registry);
   const health = new ExecutorHealth(parts.runtime);
   const started = new WeakMap<Request, number>();
-  return new Elysia()
+  const app = new Elysia()
     .use(
       openapi({
         path: "/docs",
@@ -66,8 +66,9 @@ export function createApp(parts: AppParts) {
       }
       return errorResponse(error);
     })
-    .onAfterResponse(({ request, set }) => {
-      if (!parts.accessLog) return;
+  // Registered only when logged (hooks apply to the routes added after them): every hook costs each request something.
+  if (parts.accessLog) {
+    app.onAfterResponse(({ request, set }) => {
       const begun = started.get(request);
       parts.logger.info("http.request", {
         method: request.method,
@@ -75,7 +76,9 @@ export function createApp(parts: AppParts) {
         status: set.status,
         duration_ms: begun === undefined ? undefined : Math.round((performance.now() - begun) * 100) / 100,
       });
-    })
+    });
+  }
+  return app
     .use(systemRoutes(parts.runtime, parts.store, parts.scheduler, parts.metrics, health))
     .use(worksRoutes(works, parts.scheduler))
     .use(catalogRoutes(parts.runtime));

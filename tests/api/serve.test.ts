@@ -138,6 +138,13 @@ describe("catalog and system routes", () => {
     for (const name of ["ubom_work_duration_seconds_bucket", "ubom_works_running", "ubom_works_queued", "ubom_work_retries_total", "ubom_executor_healthy"]) expect(text).toContain(name);
   });
 
+  test("every request and state change is a JSON log line on stderr", () => {
+    const lines = server.stderr().trim().split("\n").map((line) => JSON.parse(line));
+    expect(lines.find((line) => line.msg === "http.request" && line.path === "/metrics")).toMatchObject({ method: "GET", status: 200 });
+    expect(lines.some((line) => line.msg === "scheduler.started" && line.work_id === "metrics-1")).toBe(true);
+    expect(lines.some((line) => line.msg === "work.finished" && line.work_id === "metrics-1")).toBe(true);
+  });
+
   test("/openapi.json is OpenAPI 3 and lists every route; /docs serves a page", async () => {
     const spec = await (await server.api("/openapi.json")).json();
     expect(spec.openapi).toMatch(/^3\./);
