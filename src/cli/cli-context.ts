@@ -1,27 +1,14 @@
 /** What every command shares: common options, the config file, the runtime. */
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { ParseArgsConfig } from "node:util";
 import type { Logger } from "../core/context.ts";
-import { UbomError } from "../core/errors.ts";
 import { createJsonLogger, isLogLevel, type LogLevel } from "../engine/json-logger.ts";
 import { createRuntime, type Runtime } from "../engine/runtime.ts";
 import { loadUbomConfig, type UbomConfig } from "../engine/ubom-config.ts";
 
-/** A command of the binary. */
-export interface Command {
-  name: string;
-  summary: string;
-  usage: string;
-  run(argv: string[]): Promise<number>;
-}
-
-/** Raised for bad usage; main prints it with the command's usage and exits 2. */
-export class UsageError extends UbomError {
-  constructor(message: string) {
-    super(message, { code: "usage_error" });
-  }
-}
+export { parseCommandArgs, printJson, UsageError, type Command } from "./command.ts";
+import { UsageError } from "./command.ts";
 
 /** Options every command that loads plugins accepts. */
 export const COMMON_OPTIONS = {
@@ -37,15 +24,6 @@ export const COMMON_HELP = `Options:
   --config FILE       config file (default: ./ubom.json when present)
   --log-level LEVEL   debug, info, warn, error or silent (default: info; env UBOM_LOG_LEVEL)
   -h, --help          this help`;
-
-/** parseArgs with errors turned into UsageErrors. */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
 
 /** The plugin folder: beside the compiled binary when there is one, else ./plugins. */
 export function defaultPluginsDir(): string {
@@ -87,7 +65,3 @@ export function runtimeFor(setup: CliSetup, runsWorks = false): Promise<Runtime>
   return createRuntime({ pluginsDir: setup.pluginsDir, config: setup.config, logger: setup.logger, startBackground: runsWorks });
 }
 
-/** Prints a value as indented JSON on stdout. */
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}

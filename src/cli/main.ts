@@ -1,17 +1,19 @@
 #!/usr/bin/env bun
 /** The `ubom` binary: dispatches to one command and turns every error into a clear message and exit code. */
 import { toUbomError, ValidationError } from "../core/errors.ts";
-import { UsageError, type Command } from "./cli-context.ts";
-import { executorsCommand } from "./commands/executors.ts";
-import { pluginsCommand } from "./commands/plugins.ts";
-import { runCommand } from "./commands/run.ts";
-import { schemaCommand } from "./commands/schema.ts";
-import { serveCommand } from "./commands/serve.ts";
-import { validateCommand } from "./commands/validate.ts";
-import { versionCommand } from "./commands/version.ts";
+import { UsageError, type Command } from "./command.ts";
 import { ExitCode } from "./exit-codes.ts";
 
-const COMMANDS: Command[] = [runCommand, serveCommand, validateCommand, executorsCommand, schemaCommand, pluginsCommand, versionCommand];
+/** The commands, loaded on demand: `ubom version` need not load an HTTP server or the Docker client. */
+const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[] = [
+  { name: "run", summary: "run one work and print its WorkResult as JSON", load: async () => (await import("./commands/run.ts")).runCommand },
+  { name: "serve", summary: "run the HTTP API over the embedded store until SIGTERM or SIGINT", load: async () => (await import("./commands/serve.ts")).serveCommand },
+  { name: "validate", summary: "check a work file against its executor's schema without running it", load: async () => (await import("./commands/validate.ts")).validateCommand },
+  { name: "executors", summary: "list the work types and the executors that run them (--health checks them)", load: async () => (await import("./commands/executors.ts")).executorsCommand },
+  { name: "schema", summary: "print the JSON Schema of a work type's executor_config (or of a work: `ubom schema work`)", load: async () => (await import("./commands/schema.ts")).schemaCommand },
+  { name: "plugins", summary: "list plugins (--health checks them); `plugins check <file>` runs the conformance suite", load: async () => (await import("./commands/plugins.ts")).pluginsCommand },
+  { name: "version", summary: "print the version of ubom", load: async () => (await import("./commands/version.ts")).versionCommand },
+];
 
 const USAGE_ERROR_CODES = new Set(["usage_error", "validation_error", "executor_not_found", "input_error", "config_error"]);
 
@@ -34,12 +36,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${usage()}\n`);
     return name === undefined ? ExitCode.USAGE : ExitCode.OK;
   }
-  if (name === "--version") return versionCommand.run([]);
-  const command = COMMANDS.find((candidate) => candidate.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((candidate) => candidate.name === (name === "--version" ? "version" : name));
+  if (!entry) {
     process.stderr.write(`ubom: unknown command ${JSON.stringify(name)}\n\n${usage()}\n`);
     return ExitCode.USAGE;
   }
+  const command = await entry.load();
   try {
     return await command.run(rest);
   } catch (thrown) {

@@ -24,7 +24,6 @@ export async function checkHealth(check: () => Promise<HealthAttributes | void>)
 
 export const executorsCommand: Command = {
   name: "executors",
-  summary: "list the work types and the executors that run them (--health checks them)",
   usage: `Usage: ubom executors [--health] [--json] [options]
 
       --health        check each executor (e.g. ping the Docker daemon); exit 1 when any is unhealthy

@@ -72,7 +72,6 @@ async function check(setup: CliSetup, file: string, json: boolean): Promise<numb
 
 export const pluginsCommand: Command = {
   name: "plugins",
-  summary: "list plugins (--health checks them); `plugins check <file>` runs the conformance suite",
   usage: `Usage: ubom plugins [--health] [--json] [options]
        ubom plugins check <file> [--json] [options]
 

@@ -23,7 +23,6 @@ export function exitCodeFor(result: WorkResult): number {
 
 export const runCommand: Command = {
   name: "run",
-  summary: "run one work and print its WorkResult as JSON",
   usage: `Usage: ubom run <file|-> [options]
 
 Runs the work in <file> (or read from stdin with -) and prints its WorkResult as JSON on
@@ -38,7 +37,9 @@ ${COMMON_HELP}`,
     if (positionals.length !== 1) throw new UsageError("run takes one work file, or - to read the work from stdin");
     const setup = setUp(values);
     const document = await readWorkDocument(positionals[0]!);
-    const runtime = await runtimeFor(setup, true);
+    // Orphaned containers are reaped when this run will itself talk to Docker; `ubom serve`
+    // reaps at every start. Loading the Docker client for an exec work would double start-up.
+    const runtime = await runtimeFor(setup, (document as { type?: unknown } | null)?.type === "docker");
     const controller = new AbortController();
     const cancel = (signal: NodeJS.Signals) => controller.abort(new WorkCancelledError(`ubom received ${signal}`));
     process.on("SIGINT", cancel);

@@ -5,7 +5,6 @@ import { ExitCode } from "../exit-codes.ts";
 
 export const schemaCommand: Command = {
   name: "schema",
-  summary: "print the JSON Schema of a work type's executor_config (or of a work: `ubom schema work`)",
   usage: `Usage: ubom schema <type|work> [options]
 
 ${COMMON_HELP}`,

@@ -25,7 +25,6 @@ function splitListen(listen: string): { hostname: string; port: number } {
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "run the HTTP API over the embedded store until SIGTERM or SIGINT",
   usage: `Usage: ubom serve [--listen 127.0.0.1:8080] [--data ./ubom-data] [options]
 
 Accepts works over HTTP (/v1/works), runs them under concurrency limits and keeps every

@@ -7,7 +7,6 @@ import { readWorkDocument } from "../read-work.ts";
 
 export const validateCommand: Command = {
   name: "validate",
-  summary: "check a work file against its executor's schema without running it",
   usage: `Usage: ubom validate <file|-> [options]
 
 Prints {"valid": true, "work": …} with defaults applied and secrets masked, or

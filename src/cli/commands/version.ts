@@ -1,11 +1,10 @@
 /** `ubom version`. */
 import { COMMIT, VERSION } from "../../version.ts";
-import { parseCommandArgs, printJson, type Command } from "../cli-context.ts";
+import { parseCommandArgs, printJson, type Command } from "../command.ts";
 import { ExitCode } from "../exit-codes.ts";
 
 export const versionCommand: Command = {
   name: "version",
-  summary: "print the version of ubom",
   usage: `Usage: ubom version [--json]`,
   async run(argv) {
     const { values } = parseCommandArgs(argv, { json: { type: "boolean" }, help: { type: "boolean", short: "h" } });

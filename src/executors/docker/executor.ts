@@ -68,7 +68,7 @@ function ignoreNotRunning(error: unknown): void {
 /** Runs works in Docker containers. */
 export class DockerExecutor extends BuiltinExecutor implements ManagedExecutor {
   private options: DockerExecutorConfig = DEFAULT_OPTIONS;
-  private docker: Docker = createDockerClient(DEFAULT_OPTIONS);
+  private dockerClient?: Promise<Docker>;
   private logger: Logger = silentLogger;
   private readonly owner = formatOwner(currentOwner());
   private reapTimer?: ReturnType<typeof setInterval>;
@@ -81,7 +81,7 @@ export class DockerExecutor extends BuiltinExecutor implements ManagedExecutor {
   async initialize(config: Record<string, unknown>, logger: Logger): Promise<void> {
     this.options = config as DockerExecutorConfig;
     this.logger = logger.child({ executor: "docker" });
-    this.docker = createDockerClient(this.options);
+    this.dockerClient = undefined;
   }
 
   /** Reaps orphans now and then every `orphan_reap_interval`. */
@@ -99,9 +99,14 @@ export class DockerExecutor extends BuiltinExecutor implements ManagedExecutor {
     if (this.reaping) await settlesWithin(this.reaping, 2_000);
   }
 
+  /** The one dockerode client of this executor, made on first use. */
+  private docker(): Promise<Docker> {
+    return (this.dockerClient ??= createDockerClient(this.options));
+  }
+
   async healthCheck(): Promise<HealthAttributes> {
     try {
-      const version = await this.docker.version();
+      const version = await (await this.docker()).version();
       return { "docker.version": version.Version, "docker.api_version": version.ApiVersion, "docker.os": `${version.Os}/${version.Arch}` };
     } catch (error) {
       throw dockerError(error, "ping the Docker daemon");
@@ -131,11 +136,12 @@ export class DockerExecutor extends BuiltinExecutor implements ManagedExecutor {
     };
 
     const stallMs = parseDuration(this.options.pull_stall_timeout, "executors.docker.pull_stall_timeout");
-    const pull = () => timed("pull", () => pullImage(this.docker, config, stallMs, ctx.signal, ctx.logger));
+    const docker = await this.docker();
+    const pull = () => timed("pull", () => pullImage(docker, config, stallMs, ctx.signal, ctx.logger));
     let image: ImageFacts | undefined = config.pull_policy === "always" ? await pull() : undefined;
     ctx.signal.throwIfAborted();
     const spec = this.containerSpec(work, config);
-    const create = () => timed("create", () => this.docker.createContainer(spec));
+    const create = () => timed("create", () => docker.createContainer(spec));
     // Creating first and pulling only on "no such image" saves an inspect per work.
     const container = await create()
       .catch(async (error) => {
@@ -222,7 +228,7 @@ export class DockerExecutor extends BuiltinExecutor implements ManagedExecutor {
       attached.on("error", resolve);
     });
     // Docker multiplexes both streams over one connection with 8-byte frame headers.
-    this.docker.modem.demuxStream(attached, { write: (chunk: Uint8Array) => stdout.write(chunk) } as NodeJS.WritableStream, {
+    (await this.docker()).modem.demuxStream(attached, { write: (chunk: Uint8Array) => stdout.write(chunk) } as NodeJS.WritableStream, {
       write: (chunk: Uint8Array) => stderr.write(chunk),
     } as NodeJS.WritableStream);
 
@@ -305,7 +311,8 @@ export class DockerExecutor extends BuiltinExecutor implements ManagedExecutor {
 
   private reapNow(): void {
     if (this.reaping) return;
-    this.reaping = reapOrphans(this.docker, this.logger)
+    this.reaping = this.docker()
+      .then((docker) => reapOrphans(docker, this.logger))
       .catch((error) => this.logger.debug("docker.reap_skipped", { error: dockerError(error, "list containers").message }))
       .finally(() => {
         this.reaping = undefined;

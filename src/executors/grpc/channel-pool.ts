@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { checkServerIdentity as checkTlsServerIdentity, type PeerCertificate } from "node:tls";
-import { Client, credentials, type ChannelCredentials, type ChannelOptions } from "@grpc/grpc-js";
+import type { ChannelCredentials, ChannelOptions, Client } from "@grpc/grpc-js";
 import { parseDuration } from "../../core/duration.ts";
 import type { GrpcConfig } from "./config.ts";
 
@@ -36,7 +36,13 @@ function ipHostOf(endpoint: string): string | undefined {
  */
 const IP_SNI_PLACEHOLDER = "ip-endpoint.invalid";
 
-function channelCredentials(config: GrpcConfig): ChannelCredentials {
+/** @grpc/grpc-js, loaded on first use: only processes that make gRPC calls pay for it. */
+export type GrpcModule = typeof import("@grpc/grpc-js");
+let grpcModule: Promise<GrpcModule> | undefined;
+export const loadGrpc = (): Promise<GrpcModule> => (grpcModule ??= import("@grpc/grpc-js"));
+
+function channelCredentials(grpc: GrpcModule, config: GrpcConfig): ChannelCredentials {
+  const { credentials } = grpc;
   const tls = config.tls;
   if (!tls.enabled) return credentials.createInsecure();
   const ip = tls.server_name ? undefined : ipHostOf(config.endpoint);
@@ -92,11 +98,11 @@ export class ChannelPool {
   }
 
   /** The channel for a config, created on first use; release it when the call ends. */
-  acquire(config: GrpcConfig): PooledChannel {
+  acquire(grpc: GrpcModule, config: GrpcConfig): PooledChannel {
     const key = poolKey(config);
     let channel = this.channels.get(key);
     if (!channel) {
-      channel = { key, client: new Client(config.endpoint, channelCredentials(config), channelOptions(config)), activeCalls: 0, lastUsed: Date.now() };
+      channel = { key, client: new grpc.Client(config.endpoint, channelCredentials(grpc, config), channelOptions(config)), activeCalls: 0, lastUsed: Date.now() };
       this.channels.set(key, channel);
     }
     channel.activeCalls += 1;

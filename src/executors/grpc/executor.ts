@@ -2,7 +2,7 @@
  * The `grpc` executor: calls any unary or server-streaming method with a JSON request,
  * message types from server reflection or .proto files, over pooled channels.
  */
-import { Metadata, status as GrpcStatus, type Client, type StatusObject } from "@grpc/grpc-js";
+import type { Client, Metadata, StatusObject } from "@grpc/grpc-js";
 import type protobuf from "protobufjs";
 import { backoffDelayMs, sleepUnlessAborted } from "../../core/backoff.ts";
 import { silentLogger, type ExecutionContext, type Logger } from "../../core/context.ts";
@@ -15,11 +15,10 @@ import { CompiledSchema } from "../../schemas/schema-validator.ts";
 import { VERSION } from "../../version.ts";
 import { BuiltinExecutor } from "../builtin-executor.ts";
 import type { HealthAttributes, ManagedExecutor } from "../managed-executor.ts";
-import { ChannelPool, type PooledChannel } from "./channel-pool.ts";
+import { ChannelPool, loadGrpc, type GrpcModule, type PooledChannel } from "./channel-pool.ts";
 import { GRPC_CODE_NAMES, GrpcConfig, GrpcExecutorConfig } from "./config.ts";
 import { messageFromJson, messageToJson } from "./message-json.ts";
 import { loadProtoFiles } from "./proto-files.ts";
-import { reflectService } from "./reflection-client.ts";
 
 const DEFAULT_OPTIONS = new CompiledSchema<GrpcExecutorConfig>(GrpcExecutorConfig).parse({});
 
@@ -81,8 +80,10 @@ function resolveMethodOnce(root: protobuf.Root, methodName: string): ResolvedMet
   return { path: `/${service}/${name}`, requestType: method.resolvedRequestType!, responseType: method.resolvedResponseType!, serverStreaming: !!method.responseStream };
 }
 
-function toMetadata(values: Record<string, unknown>): Metadata {
-  const metadata = new Metadata();
+const OK = 0;
+
+function toMetadata(grpc: GrpcModule, values: Record<string, unknown>): Metadata {
+  const metadata = new grpc.Metadata();
   // Secrets are resolved by the engine before execute: every value is a string here.
   for (const [key, value] of Object.entries(values)) metadata.add(key, String(value));
   return metadata;
@@ -97,6 +98,7 @@ export class GrpcExecutor extends BuiltinExecutor implements ManagedExecutor {
   private options: GrpcExecutorConfig = DEFAULT_OPTIONS;
   private logger: Logger = silentLogger;
   readonly pool = new ChannelPool(parseDuration(DEFAULT_OPTIONS.channel_idle_timeout));
+  private grpc?: GrpcModule;
   private readonly reflected = new Map<string, { root: Promise<protobuf.Root>; expires: number }>();
 
   constructor() {
@@ -150,7 +152,8 @@ export class GrpcExecutor extends BuiltinExecutor implements ManagedExecutor {
 
   async execute(ctx: ExecutionContext, work: Work): Promise<WorkResult> {
     const config = work.executor_config as GrpcConfig;
-    const channel = this.pool.acquire(config);
+    this.grpc ??= await loadGrpc();
+    const channel = this.pool.acquire(this.grpc, config);
     try {
       const method = await this.methodFor(config, channel.client, ctx.signal);
       const request = this.requestFor(method, work.input);
@@ -186,7 +189,10 @@ export class GrpcExecutor extends BuiltinExecutor implements ManagedExecutor {
     const key = `${config.endpoint}|${config.tls.enabled}|${service}|${extra}`;
     const cached = this.reflected.get(key);
     if (cached && cached.expires > Date.now()) return cached.root;
-    const root = reflectService(client, service, toMetadata(config.reflection_metadata), signal);
+    // The reflection client (and protobufjs's descriptor support) loads on first use.
+    const root = Promise.all([loadGrpc(), import("./reflection-client.ts")]).then(([grpc, { reflectService }]) =>
+      reflectService(client, service, toMetadata(grpc, config.reflection_metadata), signal),
+    );
     const ttl = parseDuration(this.options.descriptor_cache_ttl, "executors.grpc.descriptor_cache_ttl");
     this.reflected.set(key, { root, expires: Date.now() + ttl });
     // A failed reflection is not cached: the next work asks again.
@@ -216,7 +222,7 @@ export class GrpcExecutor extends BuiltinExecutor implements ManagedExecutor {
       outcome = await this.call(ctx, config, channel.client, method, request, timeoutMs);
       const name = GRPC_CODE_NAMES[outcome.status.code] ?? "UNKNOWN";
       const retryable = (config.retry.retryable_codes as readonly string[]).includes(name);
-      if (outcome.status.code === GrpcStatus.OK || !retryable || attempt >= config.retry.max_attempts || ctx.signal.aborted) break;
+      if (outcome.status.code === OK || !retryable || attempt >= config.retry.max_attempts || ctx.signal.aborted) break;
       const delay = backoffDelayMs(retry, attempt);
       delays.push(delay);
       ctx.logger.info("grpc.retrying", { attempt, code: name, delay_ms: delay });
@@ -237,7 +243,7 @@ export class GrpcExecutor extends BuiltinExecutor implements ManagedExecutor {
     };
     const responses = outcome.responses.map((response) => messageToJson(method.responseType, response, config.output));
     const output = method.serverStreaming ? responses : responses[0];
-    if (outcome.status.code === GrpcStatus.OK) return workSucceeded(work, output, { metadata });
+    if (outcome.status.code === OK) return workSucceeded(work, output, { metadata });
     return workFailed(
       work,
       {
@@ -257,7 +263,7 @@ export class GrpcExecutor extends BuiltinExecutor implements ManagedExecutor {
     const callOptions = Number.isFinite(deadline) ? { deadline: new Date(deadline) } : {};
     const serialize = (message: protobuf.Message) => Buffer.from(method.requestType.encode(message).finish());
     const deserialize = (bytes: Buffer) => method.responseType.decode(bytes);
-    const metadata = toMetadata(config.metadata);
+    const metadata = toMetadata(this.grpc!, config.metadata);
     return new Promise((resolve) => {
       const responses: protobuf.Message[] = [];
       let headers: Record<string, unknown> = {};
