@@ -33,6 +33,9 @@ interface Running {
 
 const NO_OBSERVER: SchedulerObserver = { workFinished() {}, workRetried() {} };
 
+/** The marker a follower receives when the attempt it follows has ended. */
+const END_OF_LOG = (): LogLine => ({ time: new Date().toISOString(), stream: "system", line: "" });
+
 function finalResult(row: StoredWork, status: "cancelled" | "failed", code: string, message: string): WorkResult {
   const now = new Date().toISOString();
   const body = JSON.parse(row.body) as Work;
@@ -54,6 +57,7 @@ export class WorkScheduler {
   private readonly running = new Map<string, Running>();
   private readonly runningByType = new Map<string, number>();
   private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly followersOfQueued = new Map<string, Set<(line: LogLine) => void>>();
   private timer?: ReturnType<typeof setTimeout>;
   private timerAt = Infinity;
   private stopping = false;
@@ -152,7 +156,8 @@ export class WorkScheduler {
 
   private launch(row: StoredWork): void {
     const work = JSON.parse(row.body) as Work;
-    const entry: Running = { type: row.type, controller: new AbortController(), lines: [], listeners: new Set() };
+    const entry: Running = { type: row.type, controller: new AbortController(), lines: [], listeners: this.followersOfQueued.get(row.id) ?? new Set() };
+    this.followersOfQueued.delete(row.id);
     this.running.set(row.id, entry);
     this.runningByType.set(row.type, (this.runningByType.get(row.type) ?? 0) + 1);
     this.logger.info("scheduler.started", { work_id: row.id, type: row.type, attempt: row.attempts });
@@ -195,7 +200,7 @@ export class WorkScheduler {
       for (const wake of this.waiters.get(row.id) ?? []) wake();
       this.waiters.delete(row.id);
     }
-    for (const listener of entry.listeners) listener({ time: new Date().toISOString(), stream: "system", line: "" });
+    for (const listener of entry.listeners) listener(END_OF_LOG());
     entry.listeners.clear();
     if (this.running.size === 0) for (const done of this.idle) done();
     if (retryAt !== undefined) this.wakeAt(retryAt);
@@ -209,6 +214,7 @@ export class WorkScheduler {
     if (row.status === "queued") {
       const cancelled = this.store.cancelQueued(id, finalResult(row, "cancelled", "cancelled", `work cancelled: ${reason}`));
       if (cancelled) {
+        this.releaseFollowersOfQueued(id);
         this.observer.workFinished(row.type, JSON.parse(cancelled.result!) as WorkResult);
         for (const wake of this.waiters.get(id) ?? []) wake();
         this.waiters.delete(id);
@@ -239,12 +245,28 @@ export class WorkScheduler {
     });
   }
 
-  /** The lines so far of a running work and a subscription to the next ones; undefined when it is not running. */
+  /**
+   * The lines so far of a running (or queued) work and a subscription to the next ones,
+   * ending with an empty `system` line when the attempt ends; undefined when the work is
+   * neither running nor queued.
+   */
   follow(id: string, listener: (line: LogLine) => void): { lines: LogLine[]; stop: () => void } | undefined {
     const entry = this.running.get(id);
-    if (!entry) return undefined;
-    entry.listeners.add(listener);
-    return { lines: [...entry.lines], stop: () => entry.listeners.delete(listener) };
+    if (entry) {
+      entry.listeners.add(listener);
+      return { lines: [...entry.lines], stop: () => entry.listeners.delete(listener) };
+    }
+    if (this.store.get(id)?.status !== "queued") return undefined;
+    const waiting = this.followersOfQueued.get(id) ?? new Set();
+    this.followersOfQueued.set(id, waiting);
+    waiting.add(listener);
+    return { lines: [], stop: () => waiting.delete(listener) };
+  }
+
+  /** Ends the followers of a work that ended without running (cancelled while queued). */
+  private releaseFollowersOfQueued(id: string): void {
+    for (const listener of this.followersOfQueued.get(id) ?? []) listener(END_OF_LOG());
+    this.followersOfQueued.delete(id);
   }
 
   /** Whether a work is running here now. */

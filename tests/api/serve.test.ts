@@ -103,6 +103,20 @@ describe("/v1/works", () => {
     expect(stored.lines.map((l: { line: string }) => l.line)).toEqual(["line 1", "line 2", "line 3", "line 4"]);
   });
 
+  test("a log stream opened while the work is still queued follows it once it starts", async () => {
+    const single = await startServer(dir, { config: { server: { concurrency: { global: 1 } } } });
+    try {
+      await single.api("/v1/works", { method: "POST", json: { id: "blocker", type: "exec", executor_config: { command: "sleep", args: ["0.5"] } } });
+      await single.api("/v1/works", { method: "POST", json: { id: "queued-sse", type: "exec", executor_config: { command: "sh", args: ["-c", "echo first; echo second"] } } });
+      expect((await (await single.api("/v1/works/queued-sse")).json()).status).toBe("queued");
+      const text = await (await single.api("/v1/works/queued-sse/logs", { headers: { accept: "text/event-stream" } })).text();
+      expect([...text.matchAll(/"line":"(\w+)"/g)].map((m) => m[1])).toEqual(["first", "second"]);
+      expect(text).toContain('event: end\ndata: {"id":"queued-sse","status":"succeeded"}');
+    } finally {
+      await single.stop();
+    }
+  });
+
   test("secrets are masked in every response", async () => {
     const body = { id: "secret-1", type: "http", executor_config: { url: "data:text/plain,ok", auth: { type: "bearer", token: "tok-very-secret-77" } } };
     const texts = [await (await server.api("/v1/works?wait=5s", { method: "POST", json: body })).text()];
