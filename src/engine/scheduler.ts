@@ -58,6 +58,7 @@ export class WorkScheduler {
   private readonly runningByType = new Map<string, number>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly followersOfQueued = new Map<string, Set<(line: LogLine) => void>>();
+  private readonly endings: { row: StoredWork; work: Work; result: WorkResult }[] = [];
   private timer?: ReturnType<typeof setTimeout>;
   private timerAt = Infinity;
   private stopping = false;
@@ -124,18 +125,21 @@ export class WorkScheduler {
         const room = this.limits.global - this.running.size;
         // Read past works whose type is full, so other types are not starved behind them.
         const due = this.store.due(room + 64);
-        let started = 0;
+        const chosen: string[] = [];
+        const chosenByType = new Map<string, number>();
         for (const candidate of due) {
-          if (this.running.size >= this.limits.global) break;
+          if (chosen.length >= room) break;
           if (this.running.has(candidate.id)) continue;
           const typeLimit = this.limits.per_type[candidate.type];
-          if (typeLimit !== undefined && (this.runningByType.get(candidate.type) ?? 0) >= typeLimit) continue;
-          const row = this.store.start(candidate.id);
-          if (!row) continue;
-          this.launch(row);
-          started += 1;
+          const taken = (this.runningByType.get(candidate.type) ?? 0) + (chosenByType.get(candidate.type) ?? 0);
+          if (typeLimit !== undefined && taken >= typeLimit) continue;
+          chosen.push(candidate.id);
+          chosenByType.set(candidate.type, (chosenByType.get(candidate.type) ?? 0) + 1);
         }
-        if (started === 0 || due.length < room + 64) break;
+        // One transaction for the whole batch: a commit per work would cost more than the work.
+        const rows = this.store.transaction(() => chosen.map((id) => this.store.start(id)).filter((row): row is StoredWork => row !== undefined));
+        for (const row of rows) this.launch(row);
+        if (rows.length === 0 || due.length < room + 64) break;
       }
     } finally {
       this.pumping = false;
@@ -173,39 +177,55 @@ export class WorkScheduler {
       .then((result) => this.finish(row, work, result));
   }
 
+  /**
+   * Records an ended attempt. Endings of one turn of the event loop are written in one
+   * transaction; nothing is acted on (waiters woken, slots freed) before it commits.
+   */
   private finish(row: StoredWork, work: Work, result: WorkResult): void {
-    const entry = this.running.get(row.id)!;
-    const retryable = result.status === "timed_out" || (result.status === "failed" && result.error?.retryable === true);
-    const maxAttempts = work.retry?.max_attempts ?? 1;
-    const cancelled = entry.controller.signal.aborted;
-    let retryAt: number | undefined;
-    if (retryable && row.attempts < maxAttempts && !cancelled && !this.stopping) {
-      const policy = work.retry!;
-      const delay = backoffDelayMs(
-        { initialDelayMs: parseDuration(policy.initial_delay ?? "1s"), maxDelayMs: parseDuration(policy.max_delay ?? "1m"), multiplier: policy.multiplier ?? 2 },
-        row.attempts,
-      );
-      retryAt = Date.now() + delay;
-      this.observer.workRetried(row.type);
-    }
+    this.endings.push({ row, work, result });
+    if (this.endings.length === 1) setImmediate(() => this.flushEndings());
+  }
+
+  private flushEndings(): void {
+    const endings = this.endings.splice(0);
+    const decided = endings.map(({ row, work, result }) => ({ row, result, retryAt: this.retryTime(row, work, result) }));
     try {
-      this.store.endAttempt(row.id, row.attempts, result, retryAt);
+      this.store.transaction(() => {
+        for (const { row, result, retryAt } of decided) this.store.endAttempt(row.id, row.attempts, result, retryAt);
+      });
     } catch (error) {
-      this.logger.error("scheduler.store_failed", { work_id: row.id, error: (error as Error).message });
+      this.logger.error("scheduler.store_failed", { works: decided.length, error: (error as Error).message });
     }
-    this.running.delete(row.id);
-    this.runningByType.set(row.type, (this.runningByType.get(row.type) ?? 1) - 1);
-    if (retryAt === undefined) {
-      this.observer.workFinished(row.type, result);
-      for (const wake of this.waiters.get(row.id) ?? []) wake();
-      this.waiters.delete(row.id);
+    for (const { row, result, retryAt } of decided) {
+      const entry = this.running.get(row.id)!;
+      this.running.delete(row.id);
+      this.runningByType.set(row.type, (this.runningByType.get(row.type) ?? 1) - 1);
+      if (retryAt === undefined) {
+        this.observer.workFinished(row.type, result);
+        for (const wake of this.waiters.get(row.id) ?? []) wake();
+        this.waiters.delete(row.id);
+      } else {
+        this.observer.workRetried(row.type);
+        this.wakeAt(retryAt);
+      }
+      for (const listener of entry.listeners) listener(END_OF_LOG());
+      entry.listeners.clear();
     }
-    for (const listener of entry.listeners) listener(END_OF_LOG());
-    entry.listeners.clear();
     if (this.running.size === 0) for (const done of this.idle) done();
-    if (retryAt !== undefined) this.wakeAt(retryAt);
     this.requestPump();
   }
+
+  /** When a failed attempt runs again, or undefined when the work is done. */
+  private retryTime(row: StoredWork, work: Work, result: WorkResult): number | undefined {
+    const retryable = result.status === "timed_out" || (result.status === "failed" && result.error?.retryable === true);
+    const maxAttempts = work.retry?.max_attempts ?? 1;
+    const cancelled = this.running.get(row.id)!.controller.signal.aborted;
+    if (!retryable || row.attempts >= maxAttempts || cancelled || this.stopping) return undefined;
+    const policy = work.retry!;
+    const backoff = { initialDelayMs: parseDuration(policy.initial_delay ?? "1s"), maxDelayMs: parseDuration(policy.max_delay ?? "1m"), multiplier: policy.multiplier ?? 2 };
+    return Date.now() + backoffDelayMs(backoff, row.attempts);
+  }
+
 
   /** Cancels a work: a queued one never starts, a running one has its signal aborted. */
   cancel(id: string, reason = "cancelled through the API"): StoredWork | undefined {

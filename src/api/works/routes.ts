@@ -26,7 +26,7 @@ export function worksRoutes(works: WorksService, scheduler: WorkScheduler) {
     .post(
       "/",
       async ({ body, query, headers, set }) => {
-        const { row, created } = works.submit(body, headers["idempotency-key"]);
+        const { row, created } = await works.submit(body, headers["idempotency-key"]);
         const wait = waitMs(query.wait);
         if (wait === undefined) {
           set.status = created ? 202 : 200;

@@ -52,7 +52,7 @@ export class WorksService {
    * Validates and stores a work, then wakes the scheduler. The same id again with the same
    * body returns the existing record (`created: false`); with another body it is a conflict.
    */
-  submit(body: unknown, idempotencyKey?: string): { row: StoredWork; created: boolean } {
+  async submit(body: unknown, idempotencyKey?: string): Promise<{ row: StoredWork; created: boolean }> {
     if (typeof body !== "object" || body === null || Array.isArray(body)) fail("validation_error", "the body must be a work: a JSON object", { issues: [{ path: "", message: "must be an object" }] });
     const document = { ...(body as Record<string, unknown>) };
     document.id ??= idempotencyKey ?? crypto.randomUUID();
@@ -61,15 +61,9 @@ export class WorksService {
     const hash = createHash("sha256").update(bodyText).digest("hex");
     const schema = this.registry.getExecutor(work.type).getSchema().config;
     const display = JSON.stringify({ ...work, executor_config: maskSecrets(schema, work.executor_config) });
-    let row: StoredWork;
-    try {
-      row = this.store.insert({ id: work.id, type: work.type, body: bodyText, display, body_hash: hash, labels: JSON.stringify(work.labels ?? {}) });
-    } catch (error) {
-      // The id is taken: a resubmission, or another request's work.
-      const existing = this.store.get(work.id);
-      if (!existing) throw error;
-      return this.resubmitted(existing, hash);
-    }
+    const row = await this.store.insertSoon({ id: work.id, type: work.type, body: bodyText, display, body_hash: hash, labels: JSON.stringify(work.labels ?? {}) });
+    // No row: the id is taken — a resubmission, or another request's work.
+    if (!row) return this.resubmitted(this.store.get(work.id)!, hash);
     this.scheduler.requestPump();
     return { row, created: true };
   }

@@ -42,6 +42,16 @@ export interface StoredAttempt {
   error: string | null;
 }
 
+/** What a submission stores. */
+export interface NewWork {
+  id: string;
+  type: string;
+  body: string;
+  display: string;
+  body_hash: string;
+  labels: string;
+}
+
 /** A filter of the work list. */
 export interface WorkQuery {
   status?: StoredStatus;
@@ -87,6 +97,7 @@ CREATE TABLE IF NOT EXISTS attempts (
 export class WorkStore {
   private readonly db: Database;
   private readonly statements: Record<string, Statement>;
+  private readonly pendingInserts: { work: NewWork; resolve: (row: StoredWork | undefined) => void; reject: (error: unknown) => void }[] = [];
   /** Runs `fn` in one transaction. */
   readonly transaction: <T>(fn: () => T) => T;
 
@@ -100,7 +111,8 @@ export class WorkStore {
     this.statements = {
       insert: prepare(
         `INSERT INTO works (id, type, status, body, display, body_hash, labels, submitted_at, updated_at)
-         VALUES ($id, $type, 'queued', $body, $display, $body_hash, $labels, $now, $now) RETURNING *`,
+         VALUES ($id, $type, 'queued', $body, $display, $body_hash, $labels, $now, $now)
+         ON CONFLICT (id) DO NOTHING RETURNING *`,
       ),
       get: prepare("SELECT * FROM works WHERE id = ?"),
       due: prepare("SELECT seq, id, type FROM works WHERE status = 'queued' AND not_before <= ? ORDER BY seq LIMIT ?"),
@@ -119,9 +131,33 @@ export class WorkStore {
     this.transaction = <T>(fn: () => T): T => this.db.transaction(fn)() as T;
   }
 
-  /** Stores a new queued work; returns the stored row. */
-  insert(work: { id: string; type: string; body: string; display: string; body_hash: string; labels: string }): StoredWork {
-    return this.statements.insert!.get({ ...work, now: Date.now() }) as StoredWork;
+  /** Stores a new queued work; returns the stored row, or undefined when the id is taken. */
+  insert(work: NewWork): StoredWork | undefined {
+    return (this.statements.insert!.get({ ...work, now: Date.now() }) as StoredWork | null) ?? undefined;
+  }
+
+  /**
+   * Stores a new queued work with the others submitted in the same turn of the event loop,
+   * in one transaction (a group commit); resolves once it is committed, with undefined
+   * when the id is taken.
+   */
+  insertSoon(work: NewWork): Promise<StoredWork | undefined> {
+    return new Promise((resolve, reject) => {
+      this.pendingInserts.push({ work, resolve, reject });
+      if (this.pendingInserts.length === 1) setImmediate(() => this.flushInserts());
+    });
+  }
+
+  private flushInserts(): void {
+    const batch = this.pendingInserts.splice(0);
+    let rows: (StoredWork | undefined)[];
+    try {
+      rows = this.transaction(() => batch.map(({ work }) => this.insert(work)));
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+      return;
+    }
+    batch.forEach(({ resolve }, index) => resolve(rows[index]));
   }
 
   get(id: string): StoredWork | undefined {
@@ -138,7 +174,7 @@ export class WorkStore {
     return (this.statements.nextDue!.get() as { at: number | null }).at ?? undefined;
   }
 
-  /** Moves a queued work to running and records its new attempt, atomically. */
+  /** Moves a queued work to running and records its new attempt, atomically (nested in a caller's transaction when there is one). */
   start(id: string): StoredWork | undefined {
     return this.transaction(() => {
       const now = Date.now();
