@@ -14,15 +14,34 @@ import { WorkEnvelope } from "./work-envelope.ts";
 /** A schema compiled once, with defaults and error reporting. */
 export class CompiledSchema<T = unknown> {
   readonly schema: TSchema;
-  private readonly check: TypeCheck<TSchema>;
-  private readonly hasDefaults: boolean;
-  private readonly optionalDefaults: boolean;
+  private compiled?: { check: TypeCheck<TSchema>; hasDefaults: boolean; optionalDefaults: boolean };
 
   constructor(schema: TSchema) {
     this.schema = schema;
-    this.check = TypeCompiler.Compile(schema);
-    this.hasDefaults = JSON.stringify(schema).includes('"default"');
-    this.optionalDefaults = this.hasDefaults && hasOptionalDefault(schema);
+  }
+
+  /**
+   * Compiled on first use, then kept: a process that never validates a docker work does
+   * not pay for compiling its schema at start-up.
+   */
+  private get ready() {
+    if (!this.compiled) {
+      const hasDefaults = JSON.stringify(this.schema).includes('"default"');
+      this.compiled = { check: TypeCompiler.Compile(this.schema), hasDefaults, optionalDefaults: hasDefaults && hasOptionalDefault(this.schema) };
+    }
+    return this.compiled;
+  }
+
+  private get check(): TypeCheck<TSchema> {
+    return this.ready.check;
+  }
+
+  private get hasDefaults(): boolean {
+    return this.ready.hasDefaults;
+  }
+
+  private get optionalDefaults(): boolean {
+    return this.ready.optionalDefaults;
   }
 
   /**

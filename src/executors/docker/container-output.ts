@@ -1,6 +1,5 @@
 /** Getting a work's output out of a finished container. */
 import type Docker from "dockerode";
-import { extract } from "tar-stream";
 import { UbomError } from "../../core/errors.ts";
 import { dockerError } from "./errors.ts";
 
@@ -15,6 +14,7 @@ export async function copyFileOut(container: Docker.Container, path: string, max
     }
     throw dockerError(error, `copy ${path} out of the container`);
   }
+  const { extract } = await import("tar-stream");
   // The archive holds the file as its first entry (a folder would hold more).
   return new Promise((resolve, reject) => {
     const tar = extract();

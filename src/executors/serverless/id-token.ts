@@ -5,7 +5,6 @@
  * jose — google-auth-library ignores `token_uri`. Without one: Application Default
  * Credentials through google-auth-library.
  */
-import { decodeJwt, importPKCS8, SignJWT } from "jose";
 import { UbomError } from "../../core/errors.ts";
 
 const DEFAULT_TOKEN_URI = "https://oauth2.googleapis.com/token";
@@ -41,6 +40,7 @@ export class IdTokenSource {
     const cached = this.cache.get(cacheKey);
     if (cached && cached.refreshAt > Date.now()) return cached.token;
     const token = key ? await this.fromServiceAccount(key, audience, signal) : await this.fromApplicationDefault(audience);
+    const { decodeJwt } = await import("jose");
     const expiresAt = (decodeJwt(token).exp ?? 0) * 1000;
     this.cache.set(cacheKey, { token, refreshAt: expiresAt - REFRESH_BEFORE_MS });
     return token;
@@ -48,6 +48,8 @@ export class IdTokenSource {
 
   private async fromServiceAccount(key: ServiceAccountKey, audience: string, signal: AbortSignal): Promise<string> {
     const tokenUri = key.token_uri ?? DEFAULT_TOKEN_URI;
+    // jose loads with the first token a process needs.
+    const { importPKCS8, SignJWT } = await import("jose");
     let assertion: string;
     try {
       assertion = await new SignJWT({ target_audience: audience })
