@@ -210,6 +210,13 @@ describe("auth", () => {
     }
   });
 
+  test("a port already in use is a clear error, exit 2", async () => {
+    const port = new URL(server.url).port;
+    const run = await ubom(dir, ["serve", "--listen", `127.0.0.1:${port}`, "--data", `${dir}/busy`]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
+  });
+
   test("a non-loopback bind without tokens is refused", async () => {
     const run = await ubom(dir, ["serve", "--listen", `0.0.0.0:${freePort()}`, "--data", `${dir}/refused`]);
     expect(run.exitCode).toBe(2);

@@ -5,6 +5,7 @@ import { createApp } from "../../api/app.ts";
 import { ServerConfig } from "../../api/server-config.ts";
 import { ServerMetrics } from "../../api/system/metrics.ts";
 import { parseDuration } from "../../core/duration.ts";
+import { UbomError } from "../../core/errors.ts";
 import { WorkScheduler } from "../../engine/scheduler.ts";
 import { WorkStore } from "../../engine/store/work-store.ts";
 import { CompiledSchema } from "../../schemas/schema-validator.ts";
@@ -52,7 +53,15 @@ ${COMMON_HELP}`,
     scheduler.recover();
     let stopping = false;
     const app = createApp({ runtime, store, scheduler, metrics, tokens, logger: setup.logger, isStopping: () => stopping, accessLog: setup.logLevel === "debug" || setup.logLevel === "info" });
-    app.listen({ hostname, port, maxRequestBodySize: config.max_body_bytes });
+    try {
+      // Elysia asks for SO_REUSEPORT; a second server on the same port would then silently
+      // take half the requests, against another store. One server per port.
+      app.listen({ hostname, port, maxRequestBodySize: config.max_body_bytes, reusePort: false });
+    } catch (error) {
+      await runtime.shutdown();
+      store.close();
+      throw new UbomError(`cannot listen on ${config.listen}: ${(error as Error).message}`, { code: "config_error" });
+    }
     setup.logger.info("server.listening", { url: `http://${config.listen}`, data_dir: resolve(config.data_dir), auth: tokens.required });
     scheduler.pump();
 
