@@ -217,6 +217,13 @@ describe("auth", () => {
     expect(run.stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
   });
 
+  test("a data folder that cannot hold the store is a clear error, exit 2", async () => {
+    await Bun.write(`${dir}/a-file`, "not a folder");
+    const run = await ubom(dir, ["serve", "--listen", `127.0.0.1:${freePort()}`, "--data", `${dir}/a-file`]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain(`cannot open the store in ${dir}/a-file`);
+  });
+
   test("a non-loopback bind without tokens is refused", async () => {
     const run = await ubom(dir, ["serve", "--listen", `0.0.0.0:${freePort()}`, "--data", `${dir}/refused`]);
     expect(run.exitCode).toBe(2);

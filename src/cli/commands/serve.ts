@@ -46,8 +46,13 @@ ${COMMON_HELP}`,
     const { hostname, port } = splitListen(config.listen);
     const tokens = createApiTokens([...(resolved.tokens as { token: string; access: Access }[]), ...parseEnvTokens(process.env.UBOM_API_TOKENS)], isLoopback(hostname));
 
+    let store: WorkStore;
+    try {
+      store = new WorkStore(resolve(config.data_dir));
+    } catch (error) {
+      throw new UbomError(`cannot open the store in ${resolve(config.data_dir)}: ${(error as Error).message}`, { code: "config_error" });
+    }
     const runtime = await runtimeFor(setup, true);
-    const store = new WorkStore(resolve(config.data_dir));
     const metrics = new ServerMetrics();
     const scheduler = new WorkScheduler(store, runtime.engine, config.concurrency, setup.logger, metrics);
     scheduler.recover();
