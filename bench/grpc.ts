@@ -1,5 +1,6 @@
 /**
- * Unary calls at concurrency 64 against one in-process server: through the grpc executor
+ * Unary calls at concurrency 64 against one in-process server, in three alternating rounds
+ * (medians reported): through the grpc executor
  * (the whole engine path), through a raw @grpc/grpc-js client with the same JSON ↔
  * protobuf conversion (one channel, reused), and with a new channel per call.
  *   bun run bench/grpc.ts [calls]
@@ -9,7 +10,7 @@ import type protobuf from "protobufjs";
 import { createRuntime } from "../src/engine/runtime.ts";
 import { loadProtoFiles } from "../src/executors/grpc/proto-files.ts";
 import { ECHO_PROTO, PROTO_ROOT, startEchoServer } from "../tests/helpers/grpc-server.ts";
-import { ratePerSecond, report } from "./report.ts";
+import { interleavedRates, ratePerSecond, report } from "./report.ts";
 
 const CALLS = Number(process.argv[2] ?? 20_000);
 // A fresh channel costs a TCP and HTTP/2 handshake: fewer calls give the same rate.
@@ -58,9 +59,10 @@ const viaNewChannel = async (i: number) => {
 await ratePerSecond(2_000, CONCURRENCY, viaRaw);
 await ratePerSecond(2_000, CONCURRENCY, viaExecutor);
 
-const raw = await ratePerSecond(CALLS, CONCURRENCY, viaRaw);
-const executor = await ratePerSecond(CALLS, CONCURRENCY, viaExecutor);
-const newChannel = await ratePerSecond(NEW_CHANNEL_CALLS, CONCURRENCY, viaNewChannel);
+const { raw, executor, newChannel } = await interleavedRates(
+  { raw: { total: CALLS / 2, one: viaRaw }, executor: { total: CALLS / 2, one: viaExecutor }, newChannel: { total: NEW_CHANNEL_CALLS / 2, one: viaNewChannel } },
+  CONCURRENCY,
+);
 report({ bench: "grpc", metric: "executor_calls_per_s_vs_raw_client", value: executor, unit: "calls/s", baseline: raw }, true);
 report({ bench: "grpc", metric: "executor_calls_per_s_vs_new_channel_per_call", value: executor, unit: "calls/s", baseline: newChannel }, true);
 pooled.close();

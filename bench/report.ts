@@ -37,3 +37,23 @@ export async function ratePerSecond(total: number, concurrency: number, one: (i:
   );
   return total / ((performance.now() - started) / 1000);
 }
+
+/**
+ * Rates of several contenders measured in alternating rounds, each the median of its
+ * rounds: on a small, noisy machine, a contender measured first or last would otherwise
+ * carry the drift (JIT, GC, a neighbour) of its turn.
+ */
+export async function interleavedRates<K extends string>(
+  contenders: Record<K, { total: number; one: (i: number) => Promise<unknown> }>,
+  concurrency: number,
+  rounds = 3,
+): Promise<Record<K, number>> {
+  const samples = Object.fromEntries(Object.keys(contenders).map((key) => [key, [] as number[]])) as unknown as Record<K, number[]>;
+  for (let round = 0; round < rounds; round++) {
+    for (const key of Object.keys(contenders) as K[]) {
+      const { total, one } = contenders[key];
+      samples[key].push(await ratePerSecond(total, concurrency, one));
+    }
+  }
+  return Object.fromEntries(Object.entries(samples).map(([key, rates]) => [key, median(rates as number[])])) as Record<K, number>;
+}

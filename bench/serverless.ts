@@ -1,13 +1,13 @@
 /**
  * Sync Lambda invocations at concurrency 64 against the SigV4-verifying endpoint on
- * loopback: through the serverless executor (the whole engine path), through one raw
+ * loopback, in three alternating rounds (medians reported): through the serverless executor (the whole engine path), through one raw
  * LambdaClient reused, and with a new LambdaClient per call.
  *   bun run bench/serverless.ts [calls]
  */
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { createRuntime } from "../src/engine/runtime.ts";
 import { startLambdaEndpoint } from "../tests/helpers/lambda-endpoint.ts";
-import { ratePerSecond, report } from "./report.ts";
+import { interleavedRates, ratePerSecond, report } from "./report.ts";
 
 const CALLS = Number(process.argv[2] ?? 5_000);
 const CONCURRENCY = 64;
@@ -45,9 +45,10 @@ const viaNewClient = async (i: number) => {
 await ratePerSecond(500, CONCURRENCY, viaRaw);
 await ratePerSecond(500, CONCURRENCY, viaExecutor);
 
-const raw = await ratePerSecond(CALLS, CONCURRENCY, viaRaw);
-const executor = await ratePerSecond(CALLS, CONCURRENCY, viaExecutor);
-const fresh = await ratePerSecond(Math.min(CALLS, 1_000), CONCURRENCY, viaNewClient);
+const { raw, executor, fresh } = await interleavedRates(
+  { raw: { total: CALLS / 2, one: viaRaw }, executor: { total: CALLS / 2, one: viaExecutor }, fresh: { total: Math.min(CALLS, 1_000) / 2, one: viaNewClient } },
+  CONCURRENCY,
+);
 report({ bench: "serverless", metric: "executor_invocations_per_s_vs_raw_client", value: executor, unit: "invocations/s", baseline: raw }, true);
 report({ bench: "serverless", metric: "executor_invocations_per_s_vs_new_client_per_call", value: executor, unit: "invocations/s", baseline: fresh }, true);
 shared.destroy();

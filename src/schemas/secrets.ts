@@ -55,28 +55,40 @@ function unionMemberFor(schema: TSchema, value: unknown): TSchema | undefined {
   });
 }
 
-/** Rebuilds `value`, calling `visit` at each secret node; untouched branches are shared. */
-function mapSecrets(schema: TSchema, value: unknown, path: string, visit: SecretVisitor): unknown {
+/**
+ * Rebuilds `value`, calling `visit` at each secret node; untouched branches are shared,
+ * not copied. Paths are built only when a visitor asks for one (errors need them).
+ */
+function mapSecrets(schema: TSchema, value: unknown, pathOf: () => string, visit: SecretVisitor): unknown {
   if (value === undefined || !containsSecret(schema)) return value;
-  if (schema.secret === true) return visit(schema, value, path, false);
-  if (schema.secret_refs === true) return visit(schema, value, path, true);
+  if (schema.secret === true) return visit(schema, value, pathOf(), false);
+  if (schema.secret_refs === true) return visit(schema, value, pathOf(), true);
   if (schema.anyOf) {
     const member = unionMemberFor(schema, value);
-    return member ? mapSecrets(member, value, path, visit) : value;
+    return member ? mapSecrets(member, value, pathOf, visit) : value;
   }
   if (Array.isArray(value) && typeof schema.items === "object" && !Array.isArray(schema.items)) {
-    return value.map((item, index) => mapSecrets(schema.items as TSchema, item, joinPath(path, index), visit));
+    let changed = false;
+    const out = value.map((item, index) => {
+      const mapped = mapSecrets(schema.items as TSchema, item, () => joinPath(pathOf(), index), visit);
+      changed ||= mapped !== item;
+      return mapped;
+    });
+    return changed ? out : value;
   }
   if (isPlainObject(value)) {
     const properties = (schema.properties ?? {}) as Record<string, TSchema>;
     const pattern = Object.values((schema.patternProperties ?? {}) as Record<string, TSchema>)[0];
     const rest = typeof schema.additionalProperties === "object" ? (schema.additionalProperties as TSchema) : undefined;
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
+    let out: Record<string, unknown> | undefined;
+    for (const key in value) {
+      const item = value[key];
       const child = properties[key] ?? pattern ?? rest;
-      out[key] = child ? mapSecrets(child, item, joinPath(path, key), visit) : item;
+      if (!child) continue;
+      const mapped = mapSecrets(child, item, () => joinPath(pathOf(), key), visit);
+      if (mapped !== item) (out ??= { ...value })[key] = mapped;
     }
-    return out;
+    return out ?? value;
   }
   return value;
 }
@@ -119,7 +131,7 @@ export function resolveSecrets<T>(schema: TSchema, value: T, path = ""): Resolve
     secrets.push(secret);
     secrets.push(...jsonLeaves(secret));
   };
-  const resolved = mapSecrets(schema, value, path, (_schema, item, itemPath, refOnly) => {
+  const resolved = mapSecrets(schema, value, () => path, (_schema, item, itemPath, refOnly) => {
     if (typeof item === "string") {
       if (!refOnly) collect(item);
       return item;
@@ -153,7 +165,7 @@ export function resolveSecrets<T>(schema: TSchema, value: T, path = ""): Resolve
 
 /** A copy of `value` with every literal secret under `schema` masked; references stay, they hold no secret. */
 export function maskSecrets<T>(schema: TSchema, value: T, path = ""): T {
-  return mapSecrets(schema, value, path, (_schema, item, _path, refOnly) =>
+  return mapSecrets(schema, value, () => path, (_schema, item, _path, refOnly) =>
     typeof item === "string" && !refOnly ? MASK : item,
   ) as T;
 }
