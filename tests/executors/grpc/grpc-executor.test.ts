@@ -193,6 +193,13 @@ describe("grpc executor", () => {
     }
   });
 
+  test("max_message_bytes bounds what a call may send", async () => {
+    const result = await call({ method: "ubom.test.v1.Echo/Say", max_message_bytes: 1024 }, { name: "x".repeat(5_000) });
+    expect(result.error?.code).toBe("grpc.RESOURCE_EXHAUSTED");
+    const fine = await call({ method: "ubom.test.v1.Echo/Say", max_message_bytes: 1024 }, { name: "short" });
+    expect(fine.status).toBe("succeeded");
+  });
+
   test("an unreachable endpoint is a retryable UNAVAILABLE", async () => {
     const result = await call({ endpoint: "127.0.0.1:1", method: "ubom.test.v1.Echo/Say", proto: protoFiles, reflection: false, timeout: "2s" }, {});
     expect(result.error).toMatchObject({ code: "grpc.UNAVAILABLE", retryable: true });

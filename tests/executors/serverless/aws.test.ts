@@ -1,5 +1,7 @@
 /** AWS Lambda through the real @aws-sdk/client-lambda, against a SigV4-verifying endpoint on loopback. */
 import { afterAll, describe, expect, test } from "bun:test";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRuntime } from "../../../src/engine/runtime.ts";
 import { startLambdaEndpoint } from "../../helpers/lambda-endpoint.ts";
 
@@ -104,6 +106,20 @@ describe("serverless: AWS Lambda", () => {
     } finally {
       delete process.env.AWS_ACCESS_KEY_ID;
       delete process.env.AWS_SECRET_ACCESS_KEY;
+    }
+  });
+
+  test("credentials from a named profile of the shared credentials file", async () => {
+    const file = `${tmpdir()}/ubom-aws-credentials-${process.pid}`;
+    writeFileSync(file, `[ubom-test]\naws_access_key_id = ${ACCESS_KEY}\naws_secret_access_key = ${SECRET_KEY}\n`);
+    process.env.AWS_SHARED_CREDENTIALS_FILE = file;
+    process.env.AWS_CONFIG_FILE = `${file}-config-absent`;
+    try {
+      expect((await invoke({ function: "echo", credentials: { type: "profile", profile: "ubom-test" } }, 2)).status).toBe("succeeded");
+    } finally {
+      delete process.env.AWS_SHARED_CREDENTIALS_FILE;
+      delete process.env.AWS_CONFIG_FILE;
+      rmSync(file, { force: true });
     }
   });
 
