@@ -4,8 +4,8 @@
  * - GET /healthz against a bare Bun.serve handler;
  * - durable POST /v1/works submissions against an in-process loop doing the same SQLite
  *   insert (WAL, one transaction per work);
- * - end-to-end no-op works per second (submit with ?wait, through the exec plugin's
- *   neighbour, the in-process no-op plugin: the server's own path, not process spawning);
+ * - end-to-end works per second (submit with ?wait) on the no-op test plugin, so the
+ *   server's own path is measured, not process spawning;
  * - time until /readyz is 200 with 100,000 finished works in the store, against an empty one.
  *   bun run bench/api.ts
  */
@@ -13,6 +13,7 @@ import { Database } from "bun:sqlite";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../tests/helpers/free-port.ts";
 import { ratePerSecond, report } from "./report.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -22,13 +23,6 @@ const binary = join(dir, "ubom");
 Bun.spawnSync(["bun", "run", join(ROOT, "build.ts"), "--binary-only", "--outfile", binary], { cwd: ROOT });
 mkdirSync(join(dir, "plugins"));
 copyFileSync(join(ROOT, "tests/fixtures/plugins/noop.ts"), join(dir, "plugins/noop.ts"));
-
-function freePort(): number {
-  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = probe.port!;
-  probe.stop(true);
-  return port;
-}
 
 async function startServer(data: string, concurrency = 64): Promise<{ url: string; stop: () => Promise<void>; readyMs: number }> {
   const port = freePort();
@@ -56,8 +50,8 @@ const healthzRate = await ratePerSecond(20_000, CONNECTIONS, get(`${server.url}/
 report({ bench: "api", metric: "healthz_requests_per_s_vs_bare_bun_serve", value: healthzRate, unit: "req/s", baseline: bareRate }, true);
 bare.stop(true);
 
-// 2. Durable submissions against the same insert in a loop. The works wait for a type
-// with no executor slot free? No: they are no-op works and run; the store write is what is measured.
+// 2. Durable submissions against the same insert in a bare loop. The submitted no-op works
+// also run meanwhile, as they would in service.
 const rawDb = new Database(join(dir, "raw.sqlite"), { create: true, strict: true });
 rawDb.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
 rawDb.exec("CREATE TABLE works (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE, type TEXT, status TEXT, body TEXT, display TEXT, body_hash TEXT, labels TEXT, submitted_at INTEGER, updated_at INTEGER)");

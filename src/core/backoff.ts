@@ -1,10 +1,31 @@
 /** Exponential backoff with jitter, shared by the engine's retries and executors' own. */
 
+import { parseDuration } from "./duration.ts";
+
 /** A backoff schedule in milliseconds. */
 export interface Backoff {
   initialDelayMs: number;
   maxDelayMs: number;
   multiplier: number;
+}
+
+/** A retry policy as JSON writes it: durations as strings. */
+export interface BackoffPolicy {
+  initial_delay?: string;
+  max_delay?: string;
+  multiplier?: number;
+}
+
+/**
+ * A written policy in milliseconds, parsed once; `field` names it in errors (e.g.
+ * `executor_config.retry`). Missing values are the engine's defaults: 1s, 1m, ×2.
+ */
+export function parseBackoff(policy: BackoffPolicy | undefined, field = "retry"): Backoff {
+  return {
+    initialDelayMs: parseDuration(policy?.initial_delay ?? "1s", `${field}.initial_delay`),
+    maxDelayMs: parseDuration(policy?.max_delay ?? "1m", `${field}.max_delay`),
+    multiplier: policy?.multiplier ?? 2,
+  };
 }
 
 /**

@@ -54,6 +54,11 @@ export interface WorkResult {
   logs: WorkLogs;
 }
 
+/** Whether an outcome deserves another attempt: a timeout, or a failure marked retryable. */
+export function isRetryableOutcome(outcome: { status: WorkStatus; error?: WorkResultError }): boolean {
+  return outcome.status === "timed_out" || (outcome.status === "failed" && outcome.error?.retryable === true);
+}
+
 /** What an executor may add when it builds a result. */
 export interface ResultExtras {
   metadata?: Record<string, unknown>;

@@ -3,11 +3,10 @@
  * under global and per-type concurrency limits, persists every attempt and every retry
  * delay, cancels on request, and recovers what a crash left running.
  */
-import { backoffDelayMs } from "../core/backoff.ts";
+import { backoffDelayMs, parseBackoff } from "../core/backoff.ts";
 import { silentLogger, type Logger } from "../core/context.ts";
-import { parseDuration } from "../core/duration.ts";
 import { WorkCancelledError } from "../core/errors.ts";
-import type { LogLine, WorkResult } from "../core/result.ts";
+import { isRetryableOutcome, type LogLine, type WorkResult } from "../core/result.ts";
 import type { Work } from "../core/work.ts";
 import type { StoredWork, WorkStore } from "./store/work-store.ts";
 import type { WorkEngine } from "./work-engine.ts";
@@ -217,13 +216,10 @@ export class WorkScheduler {
 
   /** When a failed attempt runs again, or undefined when the work is done. */
   private retryTime(row: StoredWork, work: Work, result: WorkResult): number | undefined {
-    const retryable = result.status === "timed_out" || (result.status === "failed" && result.error?.retryable === true);
     const maxAttempts = work.retry?.max_attempts ?? 1;
     const cancelled = this.running.get(row.id)!.controller.signal.aborted;
-    if (!retryable || row.attempts >= maxAttempts || cancelled || this.stopping) return undefined;
-    const policy = work.retry!;
-    const backoff = { initialDelayMs: parseDuration(policy.initial_delay ?? "1s"), maxDelayMs: parseDuration(policy.max_delay ?? "1m"), multiplier: policy.multiplier ?? 2 };
-    return Date.now() + backoffDelayMs(backoff, row.attempts);
+    if (!isRetryableOutcome(result) || row.attempts >= maxAttempts || cancelled || this.stopping) return undefined;
+    return Date.now() + backoffDelayMs(parseBackoff(work.retry), row.attempts);
   }
 
 
@@ -287,11 +283,6 @@ export class WorkScheduler {
   private releaseFollowersOfQueued(id: string): void {
     for (const listener of this.followersOfQueued.get(id) ?? []) listener(END_OF_LOG());
     this.followersOfQueued.delete(id);
-  }
-
-  /** Whether a work is running here now. */
-  isRunning(id: string): boolean {
-    return this.running.has(id);
   }
 
   /**

@@ -4,10 +4,10 @@
  * WorkResult back, whatever the executor did.
  */
 import { silentLogger, type ExecutionContext, type Logger, type WorkContext } from "../core/context.ts";
-import { backoffDelayMs, sleepUnlessAborted, type Backoff } from "../core/backoff.ts";
+import { backoffDelayMs, parseBackoff, sleepUnlessAborted, type Backoff } from "../core/backoff.ts";
 import { parseDuration } from "../core/duration.ts";
 import { PluginError, toUbomError, UbomError, WorkCancelledError, WorkTimeoutError } from "../core/errors.ts";
-import { WORK_STATUSES, type ExecutorRef, type LogLine, type LogStream, type WorkResult, type WorkResultError, type WorkStatus } from "../core/result.ts";
+import { isRetryableOutcome, WORK_STATUSES, type ExecutorRef, type LogLine, type LogStream, type WorkResult, type WorkResultError, type WorkStatus } from "../core/result.ts";
 import type { RetryPolicy, Work } from "../core/work.ts";
 import type { EnhancedWorkExecutor } from "../executors/enhanced-work-executor.ts";
 import type { EnhancedWorkRegistry } from "../executors/enhanced-work-registry.ts";
@@ -50,13 +50,7 @@ interface CompiledRetry extends Backoff {
 const NO_RETRY: CompiledRetry = { maxAttempts: 1, initialDelayMs: 1_000, maxDelayMs: 60_000, multiplier: 2 };
 
 function compileRetry(policy: RetryPolicy | undefined): CompiledRetry {
-  if (!policy) return NO_RETRY;
-  return {
-    maxAttempts: policy?.max_attempts ?? 1,
-    initialDelayMs: parseDuration(policy?.initial_delay ?? "1s", "retry.initial_delay"),
-    maxDelayMs: parseDuration(policy?.max_delay ?? "1m", "retry.max_delay"),
-    multiplier: policy?.multiplier ?? 2,
-  };
+  return policy ? { maxAttempts: policy.max_attempts ?? 1, ...parseBackoff(policy) } : NO_RETRY;
 }
 
 /** Waits for the executor; once the signal aborts, waits at most `graceMs` more. */
@@ -153,8 +147,7 @@ export class WorkEngine {
       attempt += 1;
       logger.info("work.started", { attempt, executor: metadata.name });
       outcome = await this.attempt(executor, runnable, { ...run.workContext, attempt }, { logger, log, timeoutMs, signal: run.signal });
-      const retryable = outcome.status === "timed_out" || (outcome.status === "failed" && outcome.error?.retryable === true);
-      if (!retryable || attempt >= retry.maxAttempts || run.signal?.aborted || run.singleAttempt !== undefined) break;
+      if (!isRetryableOutcome(outcome) || attempt >= retry.maxAttempts || run.signal?.aborted || run.singleAttempt !== undefined) break;
       const delayMs = backoffDelayMs(retry, attempt);
       logger.warn("work.retrying", { attempt, status: outcome.status, error_code: outcome.error?.code, delay_ms: delayMs });
       if (!(await sleepUnlessAborted(delayMs, run.signal))) {

@@ -2,7 +2,7 @@
  * Schema builders shared by every executor config: durations, secrets and the wording
  * of their errors. Executors and plugins build configs from these (through the SDK).
  */
-import { Type, type SchemaOptions, type TSchema, type TString, type TUnion } from "@sinclair/typebox";
+import { Type, type SchemaOptions, type TString, type TUnion } from "@sinclair/typebox";
 import { DURATION_PATTERN } from "../core/duration.ts";
 
 /**

@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { exportPKCS8, generateKeyPair, jwtVerify, SignJWT } from "jose";
+import { freePort } from "./free-port.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 
@@ -16,9 +17,7 @@ export interface RunningFunction {
 
 /** Serves one function of tests/fixtures/gcp/functions.cjs with the real framework, under Node. */
 export async function startFunction(target: string): Promise<RunningFunction> {
-  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = probe.port!;
-  probe.stop(true);
+  const port = freePort();
   const child = Bun.spawn(
     ["node", join(ROOT, "node_modules/@google-cloud/functions-framework/build/src/main.js"), `--target=${target}`, `--source=${join(ROOT, "tests/fixtures/gcp/functions.cjs")}`, `--port=${port}`],
     { stdout: "ignore", stderr: "pipe", env: { ...process.env, HOST: "127.0.0.1" } },

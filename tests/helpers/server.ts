@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { installPlugin } from "./binary.ts";
+import { freePort } from "./free-port.ts";
 
 /** A Response whose JSON the tests read freely. */
 export type ApiResponse = Omit<Response, "json"> & { json(): Promise<any> };
@@ -15,12 +16,7 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
 
-export function freePort(): number {
-  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = probe.port!;
-  probe.stop(true);
-  return port;
-}
+export { freePort };
 
 /** Copies the first-party plugins next to the binary in `dir`. */
 export function installFirstPartyPlugins(dir: string): void {

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { WorkCancelledError } from "../../src/core/index.ts";
 import { firstPartyRuntime } from "../helpers/first-party.ts";
+import { freePort } from "../helpers/free-port.ts";
 
 /** A real HTTP server on loopback that records what it received. */
 const received: { method: string; path: string; headers: Record<string, string>; body: string }[] = [];
@@ -101,9 +102,7 @@ describe("http plugin", () => {
   });
 
   test("a refused connection is a retryable http.request_failed", async () => {
-    const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-    const port = closed.port;
-    closed.stop(true);
+    const port = freePort();
     const result = await run({ url: `http://127.0.0.1:${port}/` });
     expect(result.error).toMatchObject({ code: "http.request_failed", retryable: true });
   });

@@ -4,7 +4,7 @@
  */
 import type { Client, Metadata, StatusObject } from "@grpc/grpc-js";
 import type protobuf from "protobufjs";
-import { backoffDelayMs, sleepUnlessAborted } from "../../core/backoff.ts";
+import { backoffDelayMs, parseBackoff, sleepUnlessAborted } from "../../core/backoff.ts";
 import { silentLogger, type ExecutionContext, type Logger } from "../../core/context.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { UbomError, ValidationError, type ValidationIssue } from "../../core/errors.ts";
@@ -208,11 +208,7 @@ export class GrpcExecutor extends BuiltinExecutor implements ManagedExecutor {
     method: ResolvedMethod,
     request: protobuf.Message,
   ): Promise<WorkResult> {
-    const retry = {
-      initialDelayMs: parseDuration(config.retry.initial_delay, "executor_config.retry.initial_delay"),
-      maxDelayMs: parseDuration(config.retry.max_delay, "executor_config.retry.max_delay"),
-      multiplier: config.retry.multiplier,
-    };
+    const retry = parseBackoff(config.retry, "executor_config.retry");
     const timeoutMs = config.timeout ? parseDuration(config.timeout, "executor_config.timeout") : undefined;
     const delays: number[] = [];
     let attempt = 0;

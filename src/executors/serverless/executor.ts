@@ -3,8 +3,8 @@
  * executor chosen by `provider`. The work's input is the payload, the response the output;
  * a function's own failure is a failed work, never a success.
  */
-import { backoffDelayMs, sleepUnlessAborted } from "../../core/backoff.ts";
-import { silentLogger, type ExecutionContext, type Logger } from "../../core/context.ts";
+import { backoffDelayMs, parseBackoff, sleepUnlessAborted } from "../../core/backoff.ts";
+import type { ExecutionContext } from "../../core/context.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { UbomError, type ValidationIssue } from "../../core/errors.ts";
 import type { WorkMetadata } from "../../core/metadata.ts";
@@ -46,7 +46,6 @@ function azureUrl(config: AzureConfig): string {
 
 /** Invokes cloud functions. */
 export class ServerlessExecutor extends BuiltinExecutor implements ManagedExecutor {
-  private logger: Logger = silentLogger;
   private readonly lambdaClients = new LambdaClients();
   private readonly idTokens = new IdTokenSource();
   private readonly gcpUrls = new GcpFunctionUrls();
@@ -55,9 +54,8 @@ export class ServerlessExecutor extends BuiltinExecutor implements ManagedExecut
     super(METADATA, ServerlessConfig, ServerlessExecutorConfig);
   }
 
-  async initialize(_config: Record<string, unknown>, logger: Logger): Promise<void> {
-    this.logger = logger.child({ executor: "serverless" });
-  }
+  /** Nothing to set up: clients are made on first use, per provider, region and credentials. */
+  async initialize(): Promise<void> {}
 
   start(): void {}
 
@@ -82,11 +80,7 @@ export class ServerlessExecutor extends BuiltinExecutor implements ManagedExecut
 
   async execute(ctx: ExecutionContext, work: Work): Promise<WorkResult> {
     const config = work.executor_config as ServerlessConfig;
-    const backoff = {
-      initialDelayMs: parseDuration(config.retry.initial_delay, "executor_config.retry.initial_delay"),
-      maxDelayMs: parseDuration(config.retry.max_delay, "executor_config.retry.max_delay"),
-      multiplier: 2,
-    };
+    const backoff = parseBackoff(config.retry, "executor_config.retry");
     const timeoutMs = config.timeout ? parseDuration(config.timeout, "executor_config.timeout") : undefined;
     const delays: number[] = [];
     let attempt = 0;

@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRuntime } from "../../../src/engine/runtime.ts";
 import { dockerCli, requireDocker, TEST_IMAGE } from "../../helpers/docker.ts";
+import { freePort } from "../../helpers/free-port.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 
 await requireDocker();
@@ -14,9 +15,7 @@ if (Bun.spawnSync(["sh", "-c", "command -v docker-registry"]).exitCode !== 0) {
 const USER = "ubom";
 const PASSWORD = "registry-pass-8080";
 const dir = tempDir("ubom-registry-");
-const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-const port = probe.port;
-probe.stop(true);
+const port = freePort();
 writeFileSync(join(dir, "htpasswd"), `${USER}:${await Bun.password.hash(PASSWORD, { algorithm: "bcrypt", cost: 4 })}\n`);
 writeFileSync(
   join(dir, "config.yml"),
