@@ -7,8 +7,7 @@ import { Elysia } from "elysia";
 import type { Logger } from "../core/context.ts";
 import { UbomError } from "../core/errors.ts";
 import type { Runtime } from "../engine/runtime.ts";
-import type { WorkScheduler } from "../engine/scheduler.ts";
-import type { WorkStore } from "../engine/store/work-store.ts";
+import type { WorkQueue } from "../engine/queue/work-queue.ts";
 import { VERSION } from "../version.ts";
 import type { ApiTokens } from "./auth.ts";
 import { catalogRoutes } from "./catalog/routes.ts";
@@ -20,8 +19,7 @@ import { WorksService } from "./works/service.ts";
 
 export interface AppParts {
   runtime: Runtime;
-  store: WorkStore;
-  scheduler: WorkScheduler;
+  queue: WorkQueue;
   metrics: ServerMetrics;
   tokens: ApiTokens;
   logger: Logger;
@@ -34,7 +32,7 @@ export interface AppParts {
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export function createApp(parts: AppParts) {
-  const works = new WorksService(parts.store, parts.scheduler, parts.runtime.registry);
+  const works = new WorksService(parts.queue, parts.runtime.registry);
   const health = new ExecutorHealth(parts.runtime);
   const started = new WeakMap<Request, number>();
   const app = new Elysia()
@@ -79,7 +77,7 @@ export function createApp(parts: AppParts) {
     });
   }
   return app
-    .use(systemRoutes(parts.runtime, parts.store, parts.scheduler, parts.metrics, health))
-    .use(worksRoutes(works, parts.scheduler))
+    .use(systemRoutes(parts.runtime, parts.queue, parts.metrics, health, parts.queue.backend === "embedded"))
+    .use(worksRoutes(works, parts.queue))
     .use(catalogRoutes(parts.runtime));
 }

@@ -13,6 +13,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   payload_too_large: 413,
   shutting_down: 503,
   not_ready: 503,
+  queue_unavailable: 503,
 };
 
 /** An error as the API answers it: `{ error: { code, message, details } }` with its status. */

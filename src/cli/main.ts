@@ -7,7 +7,8 @@ import { ExitCode } from "./exit-codes.ts";
 /** The commands, loaded on demand: `ubom version` need not load an HTTP server or the Docker client. */
 const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[] = [
   { name: "run", summary: "run one work and print its WorkResult as JSON", load: async () => (await import("./commands/run.ts")).runCommand },
-  { name: "serve", summary: "run the HTTP API over the embedded store until SIGTERM or SIGINT", load: async () => (await import("./commands/serve.ts")).serveCommand },
+  { name: "serve", summary: "run the HTTP API over the embedded store (or a NATS queue) until SIGTERM or SIGINT", load: async () => (await import("./commands/serve.ts")).serveCommand },
+  { name: "worker", summary: "run works from a NATS JetStream queue shared with `serve --queue` API nodes", load: async () => (await import("./commands/worker.ts")).workerCommand },
   { name: "validate", summary: "check a work file against its executor's schema without running it", load: async () => (await import("./commands/validate.ts")).validateCommand },
   { name: "executors", summary: "list the work types and the executors that run them (--health checks them)", load: async () => (await import("./commands/executors.ts")).executorsCommand },
   { name: "schema", summary: "print the JSON Schema of a work type's executor_config (or of a work: `ubom schema work`)", load: async () => (await import("./commands/schema.ts")).schemaCommand },

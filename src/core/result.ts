@@ -97,3 +97,23 @@ export function workSucceeded(work: Work, output: unknown, extras: Omit<ResultEx
 export function workFailed(work: Work, error: WorkResultError, extras: ResultExtras = {}): WorkResult {
   return { ...resultShell(work, "failed"), error, output: extras.output, metadata: extras.metadata ?? {} };
 }
+
+/**
+ * The result of a work that ends without an attempt of its own finishing: cancelled while
+ * queued, interrupted on its last attempt, refused by a worker.
+ */
+export function closingResult(workId: string, type: string, attempts: number, status: "cancelled" | "failed", code: string, message: string): WorkResult {
+  const now = new Date().toISOString();
+  return {
+    work_id: workId,
+    status,
+    error: { code, message, retryable: false },
+    started_at: now,
+    finished_at: now,
+    duration_ms: 0,
+    attempts,
+    executor: { type, name: "", version: "" },
+    metadata: {},
+    logs: { lines: [], truncated: false },
+  };
+}

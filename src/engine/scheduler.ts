@@ -6,7 +6,8 @@
 import { backoffDelayMs, parseBackoff } from "../core/backoff.ts";
 import { silentLogger, type Logger } from "../core/context.ts";
 import { WorkCancelledError } from "../core/errors.ts";
-import { isRetryableOutcome, type LogLine, type WorkResult } from "../core/result.ts";
+import { closingResult, isRetryableOutcome, type LogLine, type WorkResult } from "../core/result.ts";
+import { endOfLog } from "./queue/work-queue.ts";
 import type { Work } from "../core/work.ts";
 import type { StoredWork, WorkStore } from "./store/work-store.ts";
 import type { WorkEngine } from "./work-engine.ts";
@@ -32,24 +33,8 @@ interface Running {
 
 const NO_OBSERVER: SchedulerObserver = { workFinished() {}, workRetried() {} };
 
-/** The marker a follower receives when the attempt it follows has ended. */
-const END_OF_LOG = (): LogLine => ({ time: new Date().toISOString(), stream: "system", line: "" });
-
 function finalResult(row: StoredWork, status: "cancelled" | "failed", code: string, message: string): WorkResult {
-  const now = new Date().toISOString();
-  const body = JSON.parse(row.body) as Work;
-  return {
-    work_id: row.id,
-    status,
-    error: { code, message, retryable: false },
-    started_at: now,
-    finished_at: now,
-    duration_ms: 0,
-    attempts: row.attempts,
-    executor: { type: body.type, name: "", version: "" },
-    metadata: {},
-    logs: { lines: [], truncated: false },
-  };
+  return closingResult(row.id, row.type, row.attempts, status, code, message);
 }
 
 export class WorkScheduler {
@@ -207,7 +192,7 @@ export class WorkScheduler {
         this.observer.workRetried(row.type);
         this.wakeAt(retryAt);
       }
-      for (const listener of entry.listeners) listener(END_OF_LOG());
+      for (const listener of entry.listeners) listener(endOfLog());
       entry.listeners.clear();
     }
     if (this.running.size === 0) for (const done of this.idle) done();
@@ -281,7 +266,7 @@ export class WorkScheduler {
 
   /** Ends the followers of a work that ended without running (cancelled while queued). */
   private releaseFollowersOfQueued(id: string): void {
-    for (const listener of this.followersOfQueued.get(id) ?? []) listener(END_OF_LOG());
+    for (const listener of this.followersOfQueued.get(id) ?? []) listener(endOfLog());
     this.followersOfQueued.delete(id);
   }
 

@@ -11,6 +11,8 @@ export const UbomConfig = Type.Object(
     plugins_dir: Type.Optional(Type.String({ description: "Folder of plugin files; --plugins-dir overrides it" })),
     log_level: Type.Optional(Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error"), Type.Literal("silent")])),
     server: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: "Settings of `ubom serve` (listen, data_dir, tokens, concurrency, …)" }),
+    queue: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "The NATS JetStream cluster shared by API nodes and workers (url, auth, stream settings); absent: the embedded store" })),
+    worker: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: "Settings of `ubom worker` (concurrency, types, admin_listen, shutdown_grace)" }),
     executors: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
       default: {},
       description: "Each built-in executor's config, keyed by work type (docker, …)",

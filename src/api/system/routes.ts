@@ -1,8 +1,7 @@
 /** Liveness, readiness and metrics. */
 import { Elysia } from "elysia";
 import type { Runtime } from "../../engine/runtime.ts";
-import type { WorkScheduler } from "../../engine/scheduler.ts";
-import type { WorkStore } from "../../engine/store/work-store.ts";
+import type { WorkQueue } from "../../engine/queue/work-queue.ts";
 import type { ServerMetrics } from "./metrics.ts";
 
 const HEALTH_TTL_MS = 10_000;
@@ -35,28 +34,32 @@ export class ExecutorHealth {
   }
 }
 
-export function systemRoutes(runtime: Runtime, store: WorkStore, scheduler: WorkScheduler, metrics: ServerMetrics, health: ExecutorHealth) {
+/**
+ * `runsWorks`: this process runs works itself (embedded), so its executors' health is part
+ * of its readiness; an API node of a cluster only validates and queues them.
+ */
+export function systemRoutes(runtime: Runtime, queue: WorkQueue, metrics: ServerMetrics, health: ExecutorHealth, runsWorks: boolean) {
   return new Elysia()
     .get("/healthz", () => ({ status: "ok" }), { detail: { summary: "The process is up", tags: ["system"] } })
     .get(
       "/readyz",
       async ({ set }) => {
-        const reasons: string[] = [];
-        if (!store.writable()) reasons.push("the store is not writable");
+        const reasons = await queue.notReadyReasons();
         for (const error of runtime.pluginErrors) reasons.push(`plugin ${error.pluginName} failed to load: ${error.message}`);
-        const executors = await health.current();
+        const executors = runsWorks ? await health.current() : {};
         for (const [type, state] of Object.entries(executors)) if (!state.healthy) reasons.push(`executor ${type} is unhealthy: ${state.reason}`);
         set.status = reasons.length ? 503 : 200;
-        return { ready: reasons.length === 0, reasons, executors };
+        return { ready: reasons.length === 0, reasons, queue: queue.backend, executors };
       },
       { detail: { summary: "Store writable, plugins loaded, executors healthy — or why not", tags: ["system"] } },
     )
     .get(
       "/metrics",
       async () => {
-        metrics.running.set(scheduler.runningCount);
-        metrics.queued.set(store.counts().queued ?? 0);
-        for (const [type, state] of Object.entries(await health.current())) metrics.executorHealthy.set({ type }, state.healthy ? 1 : 0);
+        const counts = await queue.counts();
+        metrics.running.set(counts.running);
+        metrics.queued.set(counts.queued);
+        if (runsWorks) for (const [type, state] of Object.entries(await health.current())) metrics.executorHealthy.set({ type }, state.healthy ? 1 : 0);
         return new Response(await metrics.text(), { headers: { "content-type": metrics.registry.contentType } });
       },
       { detail: { summary: "Prometheus metrics", tags: ["system"] } },

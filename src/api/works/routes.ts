@@ -2,7 +2,7 @@
 import { Elysia, t } from "elysia";
 import { parseDuration } from "../../core/duration.ts";
 import type { LogLine } from "../../core/result.ts";
-import type { WorkScheduler } from "../../engine/scheduler.ts";
+import { isEndOfLog, type WorkQueue } from "../../engine/queue/work-queue.ts";
 import { fail } from "../errors.ts";
 import { isFinal, toRecord, type WorksService } from "./service.ts";
 
@@ -21,7 +21,7 @@ function sseEvent(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-export function worksRoutes(works: WorksService, scheduler: WorkScheduler) {
+export function worksRoutes(works: WorksService, queue: WorkQueue) {
   return new Elysia({ prefix: "/v1/works" })
     .post(
       "/",
@@ -32,8 +32,8 @@ export function worksRoutes(works: WorksService, scheduler: WorkScheduler) {
           set.status = created ? 202 : 200;
           return toRecord(row);
         }
-        if (!isFinal(row.status)) await scheduler.waitFor(row.id, wait);
-        const current = works.get(row.id);
+        if (!isFinal(row.status)) await queue.waitFor(row.id, wait);
+        const current = await works.get(row.id);
         set.status = isFinal(current.status) ? 200 : 202;
         return toRecord(current);
       },
@@ -53,47 +53,64 @@ export function worksRoutes(works: WorksService, scheduler: WorkScheduler) {
       }),
       detail: { summary: "List works, newest first", tags: ["works"] },
     })
-    .get("/:id", ({ params }) => ({ ...toRecord(works.get(params.id)), attempt_history: works.attempts(params.id) }), {
+    .get("/:id", async ({ params }) => ({ ...toRecord(await works.get(params.id)), attempt_history: await works.attempts(params.id) }), {
       params: t.Object({ id: t.String() }),
       detail: { summary: "A work, its result and its attempts", tags: ["works"] },
     })
-    .delete("/:id", ({ params }) => toRecord(works.cancel(params.id)), {
+    .delete("/:id", async ({ params }) => toRecord(await works.cancel(params.id)), {
       params: t.Object({ id: t.String() }),
       detail: { summary: "Cancel a work", tags: ["works"] },
     })
     .get(
       "/:id/logs",
-      ({ params, headers }) => {
-        const row = works.get(params.id);
+      async ({ params, headers }) => {
+        const row = await works.get(params.id);
         const stored = (): LogLine[] => (row.result ? JSON.parse(row.result).logs.lines : []);
         if (!(headers.accept ?? "").includes("text/event-stream")) {
-          const live = scheduler.follow(params.id, () => {});
+          const live = await queue.follow(params.id, () => {});
           live?.stop();
           return { id: row.id, status: row.status, lines: live ? live.lines : stored() };
         }
         const encoder = new TextEncoder();
         let stop = () => {};
+        let ended = false;
         const stream = new ReadableStream<Uint8Array>({
-          start(controller) {
-            const send = (event: string, data: unknown) => controller.enqueue(encoder.encode(sseEvent(event, data)));
-            const end = () => {
-              send("end", { id: row.id, status: works.get(row.id).status });
+          async start(controller) {
+            const send = (event: string, data: unknown) => {
+              if (!ended) controller.enqueue(encoder.encode(sseEvent(event, data)));
+            };
+            const end = async () => {
+              if (ended) return;
+              const status = (await works.get(row.id)).status;
+              send("end", { id: row.id, status });
+              ended = true;
               controller.close();
             };
-            const live = scheduler.follow(row.id, (line) => {
-              // The scheduler sends an empty system line when the work ends.
-              if (line.stream === "system" && line.line === "") {
+            // Lines that arrive while the first ones are being read wait their turn.
+            const early: LogLine[] = [];
+            let started = false;
+            const live = await queue.follow(row.id, (line) => {
+              if (!started) early.push(line);
+              else if (isEndOfLog(line)) {
                 live?.stop();
-                end();
+                void end();
               } else send("log", line);
             });
             if (!live) {
               for (const line of stored()) send("log", line);
-              end();
+              await end();
               return;
             }
             for (const line of live.lines) send("log", line);
             stop = live.stop;
+            started = true;
+            for (const line of early) {
+              if (isEndOfLog(line)) {
+                live.stop();
+                return end();
+              }
+              send("log", line);
+            }
           },
           cancel() {
             stop();

@@ -1,9 +1,9 @@
-/** Works over the store: submit, read, list, cancel. Knows nothing of HTTP. */
+/** Works over the queue (embedded or NATS): submit, read, list, cancel. Knows nothing of HTTP. */
 import { createHash } from "node:crypto";
 import type { WorkResult } from "../../core/result.ts";
 import type { Work } from "../../core/work.ts";
-import type { WorkScheduler } from "../../engine/scheduler.ts";
-import { STORED_STATUSES, type StoredStatus, type StoredWork, type WorkStore } from "../../engine/store/work-store.ts";
+import type { WorkQueue } from "../../engine/queue/work-queue.ts";
+import { STORED_STATUSES, type StoredStatus, type StoredWork } from "../../engine/store/work-store.ts";
 import type { EnhancedWorkRegistry } from "../../executors/enhanced-work-registry.ts";
 import { maskSecrets } from "../../schemas/secrets.ts";
 import { fail } from "../errors.ts";
@@ -43,8 +43,7 @@ export function isFinal(status: StoredStatus): boolean {
 
 export class WorksService {
   constructor(
-    private readonly store: WorkStore,
-    private readonly scheduler: WorkScheduler,
+    private readonly queue: WorkQueue,
     private readonly registry: EnhancedWorkRegistry,
   ) {}
 
@@ -61,10 +60,9 @@ export class WorksService {
     const hash = createHash("sha256").update(bodyText).digest("hex");
     const schema = this.registry.getExecutor(work.type).getSchema().config;
     const display = JSON.stringify({ ...work, executor_config: maskSecrets(schema, work.executor_config) });
-    const row = await this.store.insertSoon({ id: work.id, type: work.type, body: bodyText, display, body_hash: hash, labels: JSON.stringify(work.labels ?? {}) });
+    const row = await this.queue.submit({ id: work.id, type: work.type, body: bodyText, display, body_hash: hash, labels: JSON.stringify(work.labels ?? {}) });
     // No row: the id is taken — a resubmission, or another request's work.
-    if (!row) return this.resubmitted(this.store.get(work.id)!, hash);
-    this.scheduler.requestPump();
+    if (!row) return this.resubmitted((await this.queue.get(work.id))!, hash);
     return { row, created: true };
   }
 
@@ -73,12 +71,12 @@ export class WorksService {
     return { row: existing, created: false };
   }
 
-  get(id: string): StoredWork {
-    return this.store.get(id) ?? fail("not_found", `no work with id ${id}`, { id });
+  async get(id: string): Promise<StoredWork> {
+    return (await this.queue.get(id)) ?? fail("not_found", `no work with id ${id}`, { id });
   }
 
-  attempts(id: string) {
-    return this.store.attempts(id).map((attempt) => ({
+  async attempts(id: string) {
+    return (await this.queue.attempts(id)).map((attempt) => ({
       number: attempt.number,
       started_at: new Date(attempt.started_at).toISOString(),
       finished_at: attempt.finished_at === null ? null : new Date(attempt.finished_at).toISOString(),
@@ -87,19 +85,17 @@ export class WorksService {
     }));
   }
 
-  list(query: { status?: string; type?: string; label?: string; limit?: number; cursor?: string }) {
+  async list(query: { status?: string; type?: string; label?: string; limit?: number; cursor?: string }) {
     if (query.status && !STORED_STATUSES.includes(query.status as StoredStatus)) {
       fail("validation_error", `status must be one of ${STORED_STATUSES.join(", ")}: got ${JSON.stringify(query.status)}`, { issues: [{ path: "status", message: "unknown status" }] });
     }
     if (query.label && !query.label.includes("=")) fail("validation_error", "label must look like key=value", { issues: [{ path: "label", message: "must look like key=value" }] });
-    const after = query.cursor === undefined ? undefined : Number(query.cursor);
-    if (after !== undefined && !Number.isInteger(after)) fail("validation_error", "cursor is not one this API gave", { issues: [{ path: "cursor", message: "not a cursor" }] });
-    const page = this.store.list({ status: query.status as StoredStatus | undefined, type: query.type, label: query.label, limit: Math.min(query.limit ?? 50, 500), after });
-    return { works: page.works.map(toRecord), next_cursor: page.next === undefined ? null : String(page.next) };
+    const page = await this.queue.list({ status: query.status as StoredStatus | undefined, type: query.type, label: query.label, limit: Math.min(query.limit ?? 50, 500), cursor: query.cursor });
+    return { works: page.works.map(toRecord), next_cursor: page.next ?? null };
   }
 
-  cancel(id: string): StoredWork {
-    this.get(id);
-    return this.scheduler.cancel(id)!;
+  async cancel(id: string): Promise<StoredWork> {
+    await this.get(id);
+    return (await this.queue.cancel(id, "cancelled through the API"))!;
   }
 }
