@@ -82,6 +82,7 @@ export class WorksService {
       finished_at: attempt.finished_at === null ? null : new Date(attempt.finished_at).toISOString(),
       status: attempt.status,
       error: attempt.error ? JSON.parse(attempt.error) : null,
+      ...(attempt.worker ? { worker: attempt.worker } : {}),
     }));
   }
 

@@ -40,6 +40,8 @@ export interface StoredAttempt {
   finished_at: number | null;
   status: string | null;
   error: string | null;
+  /** The worker that ran it, in a cluster (host:pid). */
+  worker?: string;
 }
 
 /** What a submission stores. */

@@ -77,5 +77,6 @@ export function toStoredAttempts(record: ClusterRecord): StoredAttempt[] {
     finished_at: attempt.finished_at,
     status: attempt.status,
     error: attempt.error ? JSON.stringify(attempt.error) : null,
+    worker: attempt.worker,
   }));
 }
