@@ -1,7 +1,9 @@
 /**
  * Run by `bun run test` before the tests: starts the servers the integration tests use
- * when they are installed but not running. Tests that need a missing one fail with a
- * message saying what to install; they never skip.
+ * when they are installed but not running. The cluster tests start their own nats-server
+ * (JetStream on a free loopback port, a temporary store), so here it need only be
+ * installed. Tests that need a missing one fail with a message saying what to install;
+ * they never skip.
  */
 import { existsSync, mkdirSync, openSync } from "node:fs";
 import { spawn, spawnSync } from "node:child_process";
@@ -34,4 +36,9 @@ async function ensureDockerd(): Promise<void> {
   console.warn("ensure: dockerd did not answer within 60s; see /tmp/ubom-services/dockerd.log");
 }
 
+function checkNatsServer(): void {
+  if (!which("nats-server")) console.warn("ensure: nats-server is not installed: the cluster tests will fail (Debian: apt-get install -y nats-server)");
+}
+
 await ensureDockerd();
+checkNatsServer();

@@ -179,8 +179,23 @@ describe("ubom serve --queue with ubom worker", () => {
     expect(workerAll.stderr() + workerExec.stderr()).not.toContain(secret);
   }, 60_000);
 
+  test("a result larger than the servers' max_payload is stored cut down, once, not run again and again", async () => {
+    const work = execWork("big-output", "head -c 1500000 /dev/zero | tr '\\0' a; seq 1 20000 >&2");
+    work.executor_config = { ...work.executor_config, max_output_bytes: 4 * 1024 * 1024 } as typeof work.executor_config;
+    expect((await node1.api("/v1/works", { method: "POST", json: work })).status).toBe(202);
+    const record = await waitFinal(node1, work.id);
+    expect(record.status).toBe("succeeded");
+    expect(record.attempts).toBe(1);
+    expect(record.result.output).toMatchObject({ truncated: true });
+    expect(record.result.logs.truncated).toBe(true);
+    // The newest lines are the ones kept.
+    expect(record.result.logs.lines.at(-1).line).toBe("20000");
+    await Bun.sleep(500);
+    expect(runsOf(work.id)).toBe(1);
+  }, 60_000);
+
   test("the worker's admin port answers /healthz and /metrics; the API node's /readyz names the queue", async () => {
-    const health = await (await fetch(`${workerAll.adminUrl}/healthz`)).json();
+    const health = (await (await fetch(`${workerAll.adminUrl}/healthz`)).json()) as { status: string; worker: string; types: string[] };
     expect(health).toMatchObject({ status: "ok", worker: workerAll.name });
     expect(health.types).toEqual(expect.arrayContaining(["exec", "http", "docker"]));
     const metrics = await (await fetch(`${workerAll.adminUrl}/metrics`)).text();

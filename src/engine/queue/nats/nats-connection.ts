@@ -26,6 +26,8 @@ export interface NatsCluster {
   ackWaitMs: number;
   /** The servers, without any credentials, for logs and errors. */
   servers: string;
+  /** The largest message the servers take (their max_payload). */
+  maxPayload(): number;
   close(): Promise<void>;
 }
 
@@ -126,6 +128,7 @@ export async function connectCluster(config: QueueConfig, secrets: { token?: str
       config,
       ackWaitMs: parseDuration(config.ack_wait, "queue.ack_wait"),
       servers,
+      maxPayload: () => nc.info?.max_payload ?? 1024 * 1024,
       close: async () => {
         await nc.drain().catch(() => nc.close());
       },

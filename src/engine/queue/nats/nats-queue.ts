@@ -149,6 +149,10 @@ export class NatsQueue implements WorkQueue {
       delivery: 0,
     };
     const key = tokenOf(work.id);
+    const size = Math.max(Buffer.byteLength(work.body), Buffer.byteLength(JSON.stringify(record)));
+    if (size > this.cluster.maxPayload()) {
+      throw new UbomError(`the work takes ${size} bytes in the queue, more than its servers' max_payload of ${this.cluster.maxPayload()} bytes`, { code: "payload_too_large" });
+    }
     let revision: number;
     try {
       revision = await this.cluster.results.create(key, JSON.stringify(record));
@@ -286,11 +290,13 @@ export class NatsQueue implements WorkQueue {
     try {
       await this.cluster.nc.flush();
       const reply = await this.cluster.nc.request(this.cluster.names.logTailSubject(id), "", { timeout: LOG_TAIL_TIMEOUT_MS });
-      lines = reply.json<{ lines: LogLine[] }>().lines;
+      const tail = reply.json<{ lines: LogLine[]; total: number }>();
+      lines = tail.lines;
+      known = tail.total;
     } catch {
       // No worker runs it (yet): it is queued, or between attempts.
+      known = 0;
     }
-    known = lines.length;
     for (const message of early) {
       if (message.n >= known) {
         known = message.n + 1;

@@ -20,8 +20,10 @@ import { ensureConsumer, type NatsCluster } from "./nats-connection.ts";
 import { isRevisionConflict, parseRecord, type LogMessage } from "./nats-queue.ts";
 import { tokenOf } from "./names.ts";
 
-/** The most lines kept in memory for a follower who joins late. */
+/** The newest lines kept in memory for a follower who joins late. */
 const MAX_TAIL_LINES = 10_000;
+/** Live log lines longer than this are cut (the stored result keeps what the engine kept). */
+const MAX_LIVE_LINE_CHARS = 16 * 1024;
 /** How long a pull waits for messages before asking again. */
 const FETCH_EXPIRES_MS = 1_000;
 /** How long a message that arrived without a slot waits for one before going back. */
@@ -90,7 +92,7 @@ export class NatsWorker {
       nc.subscribe(names.allLogTailSubjects, {
         callback: (error, msg) => {
           const entry = error ? undefined : this.running.get(names.idOfSubject(msg.subject));
-          if (entry) msg.respond(JSON.stringify({ lines: entry.lines }));
+          if (entry) msg.respond(JSON.stringify({ lines: newestThatFit(entry.lines, this.cluster.maxPayload() / 2), total: entry.nextLine }));
         },
       }),
     );
@@ -223,9 +225,16 @@ export class NatsWorker {
       signal: entry.controller.signal,
       singleAttempt: attempt,
       onLog: (line) => {
-        if (entry.lines.length < MAX_TAIL_LINES) entry.lines.push(line);
-        const message: LogMessage = { n: entry.nextLine++, line };
-        this.cluster.nc.publish(logSubject, JSON.stringify(message));
+        // Live lines are for eyes: a huge one is cut, and a failed publish never fails the work.
+        const live = line.line.length > MAX_LIVE_LINE_CHARS ? { ...line, line: `${line.line.slice(0, MAX_LIVE_LINE_CHARS)}… (cut)` } : line;
+        entry.lines.push(live);
+        if (entry.lines.length > 2 * MAX_TAIL_LINES) entry.lines.splice(0, entry.lines.length - MAX_TAIL_LINES);
+        const message: LogMessage = { n: entry.nextLine++, line: live };
+        try {
+          this.cluster.nc.publish(logSubject, JSON.stringify(message));
+        } catch (error) {
+          this.logger.debug("worker.log_publish_failed", { work_id: work.id, error: (error as Error).message });
+        }
       },
     });
 
@@ -327,7 +336,7 @@ export class NatsWorker {
     const deadline = Date.now() + PERSIST_PATIENCE_MS;
     let latest = { record, revision };
     for (;;) {
-      const next = { ...change(latest.record), updated_at: Date.now() };
+      const next = fitPayload({ ...change(latest.record), updated_at: Date.now() }, this.cluster.maxPayload());
       try {
         return { record: next, revision: await this.cluster.results.update(key, JSON.stringify(next), latest.revision) };
       } catch (error) {
@@ -368,6 +377,45 @@ export class NatsWorker {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     await this.cluster.close();
   }
+}
+
+/**
+ * The newest lines whose JSON fits in `bytes`: a follower who joins late sees the end.
+ * The reply also says how many lines there were in all, so live lines are numbered right.
+ */
+function newestThatFit(lines: LogLine[], bytes: number): LogLine[] {
+  let size = 0;
+  let first = lines.length;
+  while (first > 0) {
+    size += Buffer.byteLength(JSON.stringify(lines[first - 1])) + 1;
+    if (size > bytes) break;
+    first -= 1;
+  }
+  return lines.slice(first);
+}
+
+/** Room left in a message for the record's other fields and the KV headers. */
+const RECORD_MARGIN_BYTES = 16 * 1024;
+
+/**
+ * The record made small enough for one message: a result larger than the servers'
+ * max_payload would never be stored, so the work would run again and again. An output
+ * of more than half the room goes first, then the oldest log lines.
+ */
+function fitPayload(record: ClusterRecord, maxPayload: number): ClusterRecord {
+  const limit = maxPayload - RECORD_MARGIN_BYTES;
+  if (!record.result || Buffer.byteLength(JSON.stringify(record)) <= limit) return record;
+  const result = { ...record.result, logs: { ...record.result.logs, lines: [...record.result.logs.lines] } };
+  const fitted = { ...record, result };
+  const size = () => Buffer.byteLength(JSON.stringify(fitted));
+  const cutOutput = () => (result.output = { truncated: true, reason: `the output was larger than the queue's max_payload of ${maxPayload} bytes` });
+  if (Buffer.byteLength(JSON.stringify(result.output ?? null)) > limit / 2) cutOutput();
+  while (result.logs.lines.length && size() > limit) {
+    result.logs.lines.splice(0, Math.max(1, Math.ceil(result.logs.lines.length / 4)));
+    result.logs.truncated = true;
+  }
+  if (size() > limit) cutOutput();
+  return fitted;
 }
 
 /** The record with its last attempt closed and the work's new status. */
