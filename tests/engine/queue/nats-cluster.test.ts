@@ -4,6 +4,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
@@ -93,6 +94,33 @@ describe("ubom serve --queue with ubom worker", () => {
     const other = await node2.api("/v1/works", { method: "POST", json: { ...work, input: "something else" } });
     expect(other.status).toBe(409);
     expect((await other.json()).error.code).toBe("conflict");
+  }, 60_000);
+
+  test("a work whose API node died between claiming its id and publishing it runs when the client posts it again", async () => {
+    const work = execWork("orphaned-claim");
+    // What the API node had written before it died: the claim in the bucket, a minute ago, and no message.
+    const validated = (await (await node1.api("/v1/validate", { method: "POST", json: work })).json()).work;
+    const text = JSON.stringify(validated);
+    const minuteAgo = Date.now() - 60_000;
+    const nc = await connect({ servers: nats.url });
+    try {
+      const kv = await new Kvm(nc).open("ubom_works");
+      await kv.create(work.id, JSON.stringify({
+        id: work.id, type: "exec", status: "queued", display: text, body_hash: createHash("sha256").update(text).digest("hex"), labels: "{}",
+        submitted_at: minuteAgo, updated_at: minuteAgo, attempts: 0, result: null, cancel_requested: false, history: [], delivery: 0, message_seq: 0,
+      }));
+    } finally {
+      await nc.close();
+    }
+    await Bun.sleep(1_000);
+    expect((await (await node1.api(`/v1/works/${work.id}`)).json()).status).toBe("queued");
+    const again = await node2.api("/v1/works", { method: "POST", json: work });
+    expect(again.status).toBe(200);
+    expect((await waitFinal(node1, work.id)).status).toBe("succeeded");
+    // Posting it once more neither publishes nor runs it again.
+    expect((await node1.api("/v1/works", { method: "POST", json: work })).status).toBe(200);
+    await Bun.sleep(500);
+    expect(runsOf(work.id)).toBe(1);
   }, 60_000);
 
   test("a work failing on every attempt ends failed after exactly max_attempts, with a dead letter", async () => {

@@ -29,9 +29,14 @@ export class NatsNames {
     return `${this.prefix}_works`;
   }
 
-  /** Submitted works of one type. */
-  workSubject(type: string): string {
-    return `${this.prefix}.work.${tokenOf(type)}`;
+  /** A submitted work: its type's subject, then its id, so one work's message can be looked up. */
+  workSubject(type: string, id: string): string {
+    return `${this.prefix}.work.${tokenOf(type)}.${tokenOf(id)}`;
+  }
+
+  /** What the consumer of one type takes. */
+  workSubjectsOfType(type: string): string {
+    return `${this.prefix}.work.${tokenOf(type)}.*`;
   }
 
   get allWorkSubjects(): string {

@@ -152,7 +152,7 @@ export async function ensureConsumer(cluster: NatsCluster, type: string, maxDeli
   await cluster.jsm.consumers.add(cluster.names.workStream, {
     durable_name: name,
     ack_policy: AckPolicy.Explicit,
-    filter_subject: cluster.names.workSubject(type),
+    filter_subject: cluster.names.workSubjectsOfType(type),
     ack_wait: nanos(cluster.ackWaitMs),
     max_deliver: maxDeliver,
     max_ack_pending: -1,

@@ -31,6 +31,9 @@ export type LogMessage = { n: number; line: LogLine } | { end: true };
 /** Header that tells the worker which bucket revision the submission wrote. */
 export const REVISION_HEADER = "Ubom-Revision";
 
+/** How old a claim without a message must be before a resubmission publishes it. */
+const ORPHAN_AFTER_MS = 10_000;
+
 /** How long a worker has to answer for a work's lines so far. */
 const LOG_TAIL_TIMEOUT_MS = 500;
 
@@ -147,6 +150,7 @@ export class NatsQueue implements WorkQueue {
       cancel_requested: false,
       history: [],
       delivery: 0,
+      message_seq: 0,
     };
     const key = tokenOf(work.id);
     const size = Math.max(Buffer.byteLength(work.body), Buffer.byteLength(JSON.stringify(record)));
@@ -157,18 +161,44 @@ export class NatsQueue implements WorkQueue {
     try {
       revision = await this.cluster.results.create(key, JSON.stringify(record));
     } catch (error) {
-      if (isRevisionConflict(error)) return undefined;
-      throw unavailable(this.cluster, error);
+      if (!isRevisionConflict(error)) throw unavailable(this.cluster, error);
+      await this.republishIfLost(work);
+      return undefined;
     }
     try {
-      const messageHeaders = headers();
-      messageHeaders.set(REVISION_HEADER, String(revision));
-      await this.cluster.js.publish(this.cluster.names.workSubject(work.type), work.body, { msgID: work.id, headers: messageHeaders });
+      await this.publish(work, revision);
     } catch (error) {
       await this.cluster.results.delete(key, { previousSeq: revision }).catch(() => undefined);
       throw unavailable(this.cluster, error);
     }
     return toStoredWork(record);
+  }
+
+  private async publish(work: NewWork, revision: number): Promise<void> {
+    const messageHeaders = headers();
+    messageHeaders.set(REVISION_HEADER, String(revision));
+    await this.cluster.js.publish(this.cluster.names.workSubject(work.type, work.id), work.body, { msgID: work.id, headers: messageHeaders });
+  }
+
+  /**
+   * A resubmission of a work that never started and has no message: its API node died
+   * between the claim and the publish. Publishing it now (de-duplicated by id) lets the
+   * client's retry heal it. A claim younger than ORPHAN_AFTER_MS may still be publishing.
+   */
+  private async republishIfLost(work: NewWork): Promise<void> {
+    const found = await this.read(work.id);
+    if (!found) return;
+    const { record, revision } = found;
+    if (record.status !== "queued" || record.attempts > 0 || record.body_hash !== work.body_hash || Date.now() - record.submitted_at < ORPHAN_AFTER_MS) return;
+    const subject = this.cluster.names.workSubject(work.type, work.id);
+    try {
+      // Only a definite "no such message" republishes: a second message of a live work would only be dropped, but costs a delivery.
+      if (await this.cluster.jsm.streams.getMessage(this.cluster.names.workStream, { last_by_subj: subject })) return;
+      await this.publish(work, revision);
+      this.logger.warn("queue.republished", { work_id: work.id, reason: "claimed but never published (an API node stopped between the two)" });
+    } catch (error) {
+      throw unavailable(this.cluster, error);
+    }
   }
 
   async get(id: string): Promise<StoredWork | undefined> {

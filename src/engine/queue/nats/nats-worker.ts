@@ -287,6 +287,8 @@ export class NatsWorker {
       const { revision } = found;
       if (isFinalStatus(record.status)) return (msg.ack(), undefined);
       if (record.status === "running") {
+        // Another message of the same work (a republished one) while the first runs: drop it.
+        if (record.message_seq !== msg.seq) return (msg.ack(), undefined);
         // Its previous worker stopped reporting progress: that attempt was interrupted.
         record = closeAttempt(record, "running", { status: "interrupted", error: { code: "interrupted", message: "the worker running this attempt vanished", retryable: true } });
         this.logger.warn("worker.taking_over", { work_id: work.id, delivery: msg.info.deliveryCount });
@@ -304,7 +306,7 @@ export class NatsWorker {
       }
       const now = Date.now();
       const attempt: ClusterAttempt = { number: record.attempts + 1, started_at: now, finished_at: null, status: null, error: null, worker: this.options.name };
-      const next: ClusterRecord = { ...record, status: "running", attempts: record.attempts + 1, delivery: msg.info.deliveryCount, history: [...record.history, attempt], updated_at: now };
+      const next: ClusterRecord = { ...record, status: "running", attempts: record.attempts + 1, message_seq: msg.seq, delivery: msg.info.deliveryCount, history: [...record.history, attempt], updated_at: now };
       try {
         return { record: next, revision: await this.cluster.results.update(key, JSON.stringify(next), revision) };
       } catch (error) {
