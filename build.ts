@@ -8,7 +8,7 @@
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { $ } from "bun";
-import { generateSchemaFiles } from "./src/engine/schema-files.ts";
+import { generateSchemaFiles } from "./src/cli/schema-files.ts";
 
 const ROOT = import.meta.dir;
 const CROSS_TARGETS = ["bun-linux-arm64", "bun-linux-x64-musl", "bun-darwin-arm64"];

@@ -1,5 +1,5 @@
 /** TypeBox schemas as plain JSON Schema documents, for `schemas/`, editors and the API. */
-import type { TSchema } from "@sinclair/typebox";
+import type { TObject, TSchema } from "@sinclair/typebox";
 import { WorkEnvelope } from "./work-envelope.ts";
 
 /** Base of every exported schema's `$id`; files refer to each other relatively. */
@@ -45,4 +45,19 @@ export function workJsonSchema(workTypes: string[]): Record<string, unknown> {
       then: { properties: { executor_config: { $ref: `${type}.schema.json` } } },
     })),
   };
+}
+
+/**
+ * The JSON Schema of the config file (ubom.json): `file` with each of `sections` in full,
+ * where the file's own schema only says "an object" (each section is validated by the
+ * command that reads it).
+ */
+export function configFileJsonSchema(file: TObject, sections: Record<string, TSchema>): Record<string, unknown> {
+  const written = writtenFormSchema(file) as { properties: Record<string, unknown> };
+  const properties = { ...written.properties };
+  for (const [name, section] of Object.entries(sections)) {
+    const { description } = (properties[name] ?? {}) as { description?: string };
+    properties[name] = { ...writtenFormSchema(section), ...(description ? { description } : {}) };
+  }
+  return { $schema: "http://json-schema.org/draft-07/schema#", $id: `${SCHEMA_ID_BASE}ubom-config.schema.json`, title: "ubom.json", ...written, properties };
 }

@@ -29,7 +29,8 @@ export async function startServer(dir: string, options: { config?: unknown; env?
   const port = options.port ?? freePort();
   const configFile = join(dir, `ubom-${port}.json`);
   await Bun.write(configFile, JSON.stringify(options.config ?? {}));
-  const child = Bun.spawn([join(dir, "ubom"), "serve", "--listen", `127.0.0.1:${port}`, "--data", options.data ?? join(dir, `data-${port}`), "--config", configFile, ...(options.args ?? [])], {
+  const store = options.args?.includes("--queue") ? [] : ["--data", options.data ?? join(dir, `data-${port}`)];
+  const child = Bun.spawn([join(dir, "ubom"), "serve", "--listen", `127.0.0.1:${port}`, ...store, "--config", configFile, ...(options.args ?? [])], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, ...options.env },
     stdin: "ignore",

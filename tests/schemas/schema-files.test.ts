@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import Ajv from "ajv";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateSchemaFiles } from "../../src/engine/schema-files.ts";
+import { generateSchemaFiles } from "../../src/cli/schema-files.ts";
 import { PLUGINS_DIR } from "../helpers/first-party.ts";
 
 const SCHEMAS_DIR = join(import.meta.dir, "../../schemas");
@@ -10,7 +10,7 @@ const SCHEMAS_DIR = join(import.meta.dir, "../../schemas");
 describe("schemas/", async () => {
   const expected = await generateSchemaFiles(PLUGINS_DIR);
 
-  test("holds exactly one file per type, and the work's", () => {
+  test("holds exactly one file per type, the work's and the config file's", () => {
     const present = readdirSync(SCHEMAS_DIR).filter((name) => name.endsWith(".schema.json")).sort();
     expect(present).toEqual([...expected.keys()].sort());
   });
@@ -57,5 +57,31 @@ describe("schemas/ with an independent JSON Schema validator (ajv), as an editor
     expect(validateWork.errors?.map((error) => error.instancePath)).toContain("/executor_config/args");
     expect(validateWork({ id: "x", type: "http", executor_config: { url: "https://x.test", timeout: "soon" } })).toBe(false);
     expect(validateWork.errors?.map((error) => error.instancePath)).toContain("/executor_config/timeout");
+  });
+
+  const validateConfig = ajv.getSchema("https://ubom.dev/schemas/ubom-config.schema.json")!;
+  // Blocks that are whole JSON documents; README also shows fragments.
+  const jsonBlocks = (file: string) =>
+    [...readFileSync(join(import.meta.dir, "../..", file), "utf8").matchAll(/```json\n([\s\S]*?)```/g)].flatMap((match) => {
+      try {
+        return [JSON.parse(match[1]!)];
+      } catch {
+        return [];
+      }
+    });
+
+  test.each(["README.md", "docs/cluster.md"])("the config file examples of %s are valid", (file) => {
+    const configs = jsonBlocks(file).filter((block) => block.server || block.queue || block.executors);
+    expect(configs.length).toBeGreaterThan(0);
+    for (const config of configs) {
+      const valid = validateConfig(config);
+      expect(validateConfig.errors ?? []).toEqual([]);
+      expect(valid).toBe(true);
+    }
+  });
+
+  test("a config file with a bad queue or worker setting is invalid, at the field's path", () => {
+    expect(validateConfig({ queue: { url: "http://nats.test:4222" }, worker: { concurrency: { global: 0 } } })).toBe(false);
+    expect(validateConfig.errors?.map((error) => error.instancePath)).toEqual(expect.arrayContaining(["/queue/url", "/worker/concurrency/global"]));
   });
 });

@@ -14,7 +14,7 @@ import { WorkScheduler } from "../../engine/scheduler.ts";
 import { WorkStore } from "../../engine/store/work-store.ts";
 import { CompiledSchema } from "../../schemas/schema-validator.ts";
 import { resolveSecrets } from "../../schemas/secrets.ts";
-import { COMMON_HELP, COMMON_OPTIONS, parseCommandArgs, runtimeFor, setUp, type Command } from "../cli-context.ts";
+import { COMMON_HELP, COMMON_OPTIONS, parseCommandArgs, runtimeFor, setUp, UsageError, type Command } from "../cli-context.ts";
 import { ExitCode } from "../exit-codes.ts";
 import { splitListen } from "../listen-address.ts";
 import { QUEUE_HELP, queueSettings } from "../queue-options.ts";
@@ -51,6 +51,7 @@ ${COMMON_HELP}`,
     const { hostname, port } = splitListen(config.listen);
     const tokens = createApiTokens([...(resolved.tokens as { token: string; access: Access }[]), ...parseEnvTokens(process.env.UBOM_API_TOKENS)], isLoopback(hostname));
 
+    if (values.queue !== undefined && values.data !== undefined) throw new UsageError("--data and --queue exclude each other: an API node keeps its works in the queue, not in a data folder");
     const queueConfig = queueSettings(setup, values.queue);
     const metrics = new ServerMetrics();
     let queue: WorkQueue;

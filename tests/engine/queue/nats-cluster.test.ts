@@ -13,7 +13,7 @@ import { buildBinaryInFreshFolder } from "../../helpers/binary.ts";
 import { startApiNode, startWorker } from "../../helpers/cluster.ts";
 import { startNats } from "../../helpers/nats.ts";
 import { isRunning } from "../../helpers/processes.ts";
-import { installFirstPartyPlugins, waitFinal } from "../../helpers/server.ts";
+import { freePort, installFirstPartyPlugins, waitFinal } from "../../helpers/server.ts";
 import { tempDir } from "../../helpers/temp-dir.ts";
 
 const httpHits = new Map<string, number>();
@@ -244,5 +244,11 @@ describe("ubom serve --queue with ubom worker", () => {
     const badUrl = await ubom(dir, ["worker", "--queue", "http://127.0.0.1:1"]);
     expect(badUrl.exitCode).toBe(2);
     expect(badUrl.stderr).toContain("queue.url");
+    const nobodyThere = await ubom(dir, ["serve", "--queue", `nats://127.0.0.1:${freePort()}`]);
+    expect(nobodyThere.exitCode).toBe(2);
+    expect(nobodyThere.stderr).toContain("cannot connect to NATS at nats://127.0.0.1:");
+    const both = await ubom(dir, ["serve", "--queue", nats.url, "--data", "somewhere"]);
+    expect(both.exitCode).toBe(2);
+    expect(both.stderr).toContain("--data and --queue exclude each other");
   });
 });

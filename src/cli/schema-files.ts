@@ -1,6 +1,12 @@
-/** The files of `schemas/`: the work envelope and one executor_config schema per type. */
-import { executorConfigJsonSchema, workJsonSchema } from "../schemas/json-schema.ts";
-import { createRuntime } from "./runtime.ts";
+/**
+ * The files of `schemas/`: the work envelope, one executor_config schema per type, and the
+ * config file with every section the binary reads.
+ */
+import { ServerConfig } from "../api/server-config.ts";
+import { QueueConfig, WorkerConfig } from "../engine/queue/nats/nats-config.ts";
+import { createRuntime } from "../engine/runtime.ts";
+import { UbomConfig } from "../engine/ubom-config.ts";
+import { configFileJsonSchema, executorConfigJsonSchema, workJsonSchema } from "../schemas/json-schema.ts";
 
 /**
  * Every schema file's name and text, from the built-in executors and the plugins of
@@ -16,6 +22,8 @@ export async function generateSchemaFiles(pluginsDir: string): Promise<Map<strin
     const files = new Map<string, string>();
     const text = (document: unknown) => `${JSON.stringify(document, null, 2)}\n`;
     files.set("work.schema.json", text(workJsonSchema(types)));
+    // Plugins' sections are checked against each plugin's own schema when it loads.
+    files.set("ubom-config.schema.json", text(configFileJsonSchema(UbomConfig, { server: ServerConfig, queue: QueueConfig, worker: WorkerConfig })));
     for (const type of types) {
       files.set(`${type}.schema.json`, text(executorConfigJsonSchema(type, runtime.registry.getExecutor(type).getSchema().config)));
     }
