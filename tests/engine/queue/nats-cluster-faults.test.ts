@@ -100,5 +100,13 @@ describe("cluster faults", () => {
     const records = await Promise.all(acknowledged.map((id) => waitFinal(api, id, 90_000)));
     expect(records.filter((record) => record.status !== "succeeded").map((record) => [record.id, record.status])).toEqual([]);
     for (const id of acknowledged) expect(answered.get(id)).toBeGreaterThanOrEqual(1);
+
+    // The API node's watch of the results came back with the server: the list has every
+    // acknowledged work, and ?wait= is woken by a result again.
+    const listed = (await (await api.api("/v1/works?status=succeeded&limit=500")).json()).works.map((work: { id: string }) => work.id);
+    expect(listed.sort()).toEqual([...acknowledged].sort());
+    const waited = await api.api("/v1/works?wait=20s", { method: "POST", json: slowWork("after-restart", 0) });
+    expect(waited.status).toBe(200);
+    expect((await waited.json()).status).toBe("succeeded");
   }, 180_000);
 });
