@@ -109,4 +109,34 @@ describe("cluster faults", () => {
     expect(waited.status).toBe(200);
     expect((await waited.json()).status).toBe("succeeded");
   }, 180_000);
+
+  test("SIGTERM: a worker finishes what it can within its grace, hands the rest back and exits 0", async () => {
+    const nats = await startNats();
+    const api = await startApiNode(dir, nats.url, { config });
+    const leaving = await startWorker(dir, nats.url, { config: { ...config, worker: { shutdown_grace: "1s" } }, args: ["--concurrency", "20"] });
+    const quick = Array.from({ length: 5 }, (_, index) => slowWork(`quick-${index}`, 300));
+    const long = Array.from({ length: 5 }, (_, index) => slowWork(`long-${index}`, 5_000));
+    for (const work of [...quick, ...long]) expect((await api.api("/v1/works", { method: "POST", json: work })).status).toBe(202);
+    for (let i = 0; i < 100; i++) {
+      if ((await (await api.api("/v1/works?status=running&limit=500")).json()).works.length === 10) break;
+      await Bun.sleep(50);
+    }
+    const staying = await startWorker(dir, nats.url, { config, args: ["--concurrency", "20"] });
+    expect(await leaving.stop("SIGTERM")).toBe(0);
+    expect(leaving.stderr()).toContain('"worker.handing_back"');
+
+    for (const work of quick) {
+      const record = await waitFinal(api, work.id, 30_000);
+      expect(record.attempt_history.map((attempt: { status: string; worker: string }) => [attempt.status, attempt.worker])).toEqual([["succeeded", leaving.name]]);
+    }
+    for (const work of long) {
+      const record = await waitFinal(api, work.id, 30_000);
+      expect(record.status).toBe("succeeded");
+      // Handed back at once (no ack_wait), so the second worker took it over.
+      expect(record.attempt_history.map((attempt: { status: string; worker: string }) => [attempt.status, attempt.worker])).toEqual([
+        ["interrupted", leaving.name],
+        ["succeeded", staying.name],
+      ]);
+    }
+  }, 120_000);
 });
