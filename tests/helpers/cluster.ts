@@ -14,13 +14,13 @@ export interface RunningWorker {
 }
 
 /** Starts `ubom worker` from the binary in `dir` and waits until it takes works. */
-export async function startWorker(dir: string, queueUrl: string, options: { args?: string[]; config?: unknown; admin?: boolean } = {}): Promise<RunningWorker> {
+export async function startWorker(dir: string, queueUrl: string, options: { args?: string[]; config?: unknown; admin?: boolean; env?: Record<string, string> } = {}): Promise<RunningWorker> {
   const configFile = join(dir, `worker-${freePort()}.json`);
   await Bun.write(configFile, JSON.stringify(options.config ?? {}));
   const adminPort = options.admin ? freePort() : undefined;
   const child = Bun.spawn(
     [join(dir, "ubom"), "worker", "--queue", queueUrl, "--config", configFile, ...(adminPort ? ["--admin", `127.0.0.1:${adminPort}`] : []), ...(options.args ?? [])],
-    { cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir }, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+    { cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, ...options.env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
   let stderr = "";
   let ready = false;
@@ -50,8 +50,8 @@ export async function startWorker(dir: string, queueUrl: string, options: { args
 }
 
 /** Starts an API node (`ubom serve --queue`) from the binary in `dir`. */
-export async function startApiNode(dir: string, queueUrl: string, options: { config?: unknown } = {}): Promise<RunningServer> {
-  const server = await startServer(dir, { args: ["--queue", queueUrl], config: options.config });
+export async function startApiNode(dir: string, queueUrl: string, options: { config?: unknown; env?: Record<string, string> } = {}): Promise<RunningServer> {
+  const server = await startServer(dir, { args: ["--queue", queueUrl], config: options.config, env: options.env });
   afterAll(() => void (server.process.exitCode === null && server.process.kill("SIGKILL")));
   return server;
 }

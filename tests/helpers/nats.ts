@@ -27,7 +27,8 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
-export async function startNats(): Promise<NatsServer> {
+/** `args` adds nats-server options (auth, TLS). */
+export async function startNats(args: string[] = []): Promise<NatsServer> {
   if (spawnSync("sh", ["-c", "command -v nats-server"]).status !== 0) {
     throw new Error("nats-server is not installed: the cluster tests need it (Debian: apt-get install -y nats-server); they start it themselves");
   }
@@ -40,7 +41,7 @@ export async function startNats(): Promise<NatsServer> {
     port,
     storeDir,
     async start() {
-      child = Bun.spawn(["nats-server", "-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir], { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+      child = Bun.spawn(["nats-server", "-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir, ...args], { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
       const current = child;
       void (async () => {
         for await (const chunk of current.stderr) log += new TextDecoder().decode(chunk);

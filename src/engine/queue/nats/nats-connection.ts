@@ -46,6 +46,7 @@ function connectionOptions(config: QueueConfig, secrets: { token?: string; passw
     // A cluster restart must not end the process: keep trying, a second apart.
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
+    timeout: CONNECT_TIMEOUT_MS,
   };
   if (secrets.token) options.token = secrets.token;
   if (config.user) options.user = config.user;
@@ -57,6 +58,9 @@ function connectionOptions(config: QueueConfig, secrets: { token?: string; passw
   if (config.tls) options.tls = { caFile: config.tls.ca_file, certFile: config.tls.cert_file, keyFile: config.tls.key_file };
   return options;
 }
+
+/** How long the first connection may take; a server refusing the TLS handshake shows as a timeout. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 const STORAGE = { file: StorageType.File, memory: StorageType.Memory } as const;
 
@@ -82,7 +86,9 @@ export async function connectCluster(config: QueueConfig, secrets: { token?: str
   try {
     nc = await connect(connectionOptions(config, secrets, role));
   } catch (error) {
-    throw new UbomError(`cannot connect to NATS at ${servers}: ${(error as Error).message}`, { code: "queue_unavailable" });
+    const message = (error as Error).message;
+    const hint = /timeout/i.test(message) ? ` after ${CONNECT_TIMEOUT_MS / 1000}s (is the address right? does the server want TLS or a client certificate?)` : "";
+    throw new UbomError(`cannot connect to NATS at ${servers}: ${message}${hint}`, { code: "queue_unavailable" });
   }
   const names = new NatsNames(config.prefix);
   try {

@@ -17,13 +17,12 @@ import type { ConcurrencyLimits, SchedulerObserver } from "../../scheduler.ts";
 import type { WorkEngine } from "../../work-engine.ts";
 import { endedAttempts, interruptions, isFinalStatus, type ClusterAttempt, type ClusterRecord } from "./cluster-record.ts";
 import { ensureConsumer, type NatsCluster } from "./nats-connection.ts";
+import { cutLine, fitPayload, newestThatFit } from "./payload-fit.ts";
 import { isRevisionConflict, parseRecord, type LogMessage } from "./nats-queue.ts";
 import { tokenOf } from "./names.ts";
 
 /** The newest lines kept in memory for a follower who joins late. */
 const MAX_TAIL_LINES = 10_000;
-/** Live log lines longer than this are cut (the stored result keeps what the engine kept). */
-const MAX_LIVE_LINE_CHARS = 16 * 1024;
 /** How long a pull waits for messages before asking again. */
 const FETCH_EXPIRES_MS = 1_000;
 /** How long a message that arrived without a slot waits for one before going back. */
@@ -226,7 +225,7 @@ export class NatsWorker {
       singleAttempt: attempt,
       onLog: (line) => {
         // Live lines are for eyes: a huge one is cut, and a failed publish never fails the work.
-        const live = line.line.length > MAX_LIVE_LINE_CHARS ? { ...line, line: `${line.line.slice(0, MAX_LIVE_LINE_CHARS)}… (cut)` } : line;
+        const live = cutLine(line);
         entry.lines.push(live);
         if (entry.lines.length > 2 * MAX_TAIL_LINES) entry.lines.splice(0, entry.lines.length - MAX_TAIL_LINES);
         const message: LogMessage = { n: entry.nextLine++, line: live };
@@ -379,45 +378,6 @@ export class NatsWorker {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     await this.cluster.close();
   }
-}
-
-/**
- * The newest lines whose JSON fits in `bytes`: a follower who joins late sees the end.
- * The reply also says how many lines there were in all, so live lines are numbered right.
- */
-function newestThatFit(lines: LogLine[], bytes: number): LogLine[] {
-  let size = 0;
-  let first = lines.length;
-  while (first > 0) {
-    size += Buffer.byteLength(JSON.stringify(lines[first - 1])) + 1;
-    if (size > bytes) break;
-    first -= 1;
-  }
-  return lines.slice(first);
-}
-
-/** Room left in a message for the record's other fields and the KV headers. */
-const RECORD_MARGIN_BYTES = 16 * 1024;
-
-/**
- * The record made small enough for one message: a result larger than the servers'
- * max_payload would never be stored, so the work would run again and again. An output
- * of more than half the room goes first, then the oldest log lines.
- */
-function fitPayload(record: ClusterRecord, maxPayload: number): ClusterRecord {
-  const limit = maxPayload - RECORD_MARGIN_BYTES;
-  if (!record.result || Buffer.byteLength(JSON.stringify(record)) <= limit) return record;
-  const result = { ...record.result, logs: { ...record.result.logs, lines: [...record.result.logs.lines] } };
-  const fitted = { ...record, result };
-  const size = () => Buffer.byteLength(JSON.stringify(fitted));
-  const cutOutput = () => (result.output = { truncated: true, reason: `the output was larger than the queue's max_payload of ${maxPayload} bytes` });
-  if (Buffer.byteLength(JSON.stringify(result.output ?? null)) > limit / 2) cutOutput();
-  while (result.logs.lines.length && size() > limit) {
-    result.logs.lines.splice(0, Math.max(1, Math.ceil(result.logs.lines.length / 4)));
-    result.logs.truncated = true;
-  }
-  if (size() > limit) cutOutput();
-  return fitted;
 }
 
 /** The record with its last attempt closed and the work's new status. */
