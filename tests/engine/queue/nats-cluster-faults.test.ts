@@ -139,4 +139,25 @@ describe("cluster faults", () => {
       ]);
     }
   }, 120_000);
+
+  test("a worker keeps to its concurrency limits, per type and in all", async () => {
+    const nats = await startNats();
+    const api = await startApiNode(dir, nats.url, { config });
+    await startWorker(dir, nats.url, { config: { ...config, worker: { concurrency: { global: 5, per_type: { http: 2 } } } } });
+    const http = Array.from({ length: 8 }, (_, index) => slowWork(`limited-http-${index}`, 600));
+    const exec = Array.from({ length: 8 }, (_, index) => ({ id: `limited-exec-${index}`, type: "exec", executor_config: { command: "sleep", args: ["0.6"] } }));
+    for (const work of [...http, ...exec]) expect((await api.api("/v1/works", { method: "POST", json: work })).status).toBe(202);
+    let mostHttp = 0;
+    let mostAll = 0;
+    for (;;) {
+      const running = (await (await api.api("/v1/works?status=running&limit=500")).json()).works as { type: string }[];
+      mostHttp = Math.max(mostHttp, running.filter((work) => work.type === "http").length);
+      mostAll = Math.max(mostAll, running.length);
+      const done = (await (await api.api("/v1/works?status=succeeded&limit=500")).json()).works.length;
+      if (done === 16) break;
+      await Bun.sleep(20);
+    }
+    expect(mostHttp).toBe(2);
+    expect(mostAll).toBe(5);
+  }, 60_000);
 });

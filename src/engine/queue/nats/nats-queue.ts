@@ -231,6 +231,8 @@ export class NatsQueue implements WorkQueue {
       .sort(newestFirst);
     const page = matching.slice(0, query.limit);
     const records = await Promise.all(page.map((summary) => this.read(summary.id)));
+    // A record gone from the bucket (expired by results.ttl: no watch event) leaves the summaries too.
+    page.forEach((summary, index) => records[index] === undefined && this.summaries.has(tokenOf(summary.id)) && this.forget(tokenOf(summary.id)));
     const works = records.filter((found) => found !== undefined).map((found) => toStoredWork(found.record));
     const last = page.at(-1);
     return { works, next: matching.length > query.limit && last ? `${last.submitted_at}:${last.id}` : undefined };
