@@ -170,6 +170,30 @@ describe("ubom serve --queue with ubom worker", () => {
     expect(events).toContain('event: end\ndata: {"id":"cancel-me","status":"cancelled"}');
   }, 60_000);
 
+  test("a cancel whose message was lost (only the record is marked) still stops the work within seconds", async () => {
+    const work = execWork("cancel-mark-only", "exec sleep 60");
+    expect((await node1.api("/v1/works", { method: "POST", json: work })).status).toBe(202);
+    const nc = await connect({ servers: nats.url });
+    try {
+      const kv = await new Kvm(nc).open("ubom_works");
+      for (;;) {
+        const entry = (await kv.get(work.id))!;
+        const record = entry.json<{ status: string }>();
+        if (record.status !== "running") {
+          await Bun.sleep(50);
+          continue;
+        }
+        // What an API node writes before it publishes the cancel message; the message is never sent.
+        await kv.update(work.id, JSON.stringify({ ...record, cancel_requested: true }), entry.revision);
+        break;
+      }
+    } finally {
+      await nc.close();
+    }
+    const record = await waitFinal(node1, work.id, 15_000);
+    expect(record.status).toBe("cancelled");
+  }, 60_000);
+
   test("a work cancelled while queued never runs", async () => {
     // 32 works ahead of it fill both workers' 16 slots for 2 s: it is still queued when cancelled.
     const work = execWork("cancel-queued", "sleep 1");

@@ -25,6 +25,8 @@ import { tokenOf } from "./names.ts";
 const MAX_TAIL_LINES = 10_000;
 /** How long a pull waits for messages before asking again. */
 const FETCH_EXPIRES_MS = 1_000;
+/** How often a running work's record is read for a cancel whose message was lost. */
+const CANCEL_CHECK_MS = 5_000;
 /** How long a message that arrived without a slot waits for one before going back. */
 const PROBE_PATIENCE_MS = 1_000;
 /** How long the bucket may be unreachable while a worker records an attempt. */
@@ -220,6 +222,7 @@ export class NatsWorker {
     const attempt = record.attempts;
     this.logger.info("worker.started", { work_id: work.id, type, attempt, delivery: msg.info.deliveryCount });
     const logSubject = this.cluster.names.logSubject(work.id);
+    const cancelCheck = setInterval(() => void this.checkCancelMark(work.id, entry), CANCEL_CHECK_MS);
     const result = await this.engine.execute(work, {
       signal: entry.controller.signal,
       singleAttempt: attempt,
@@ -237,6 +240,7 @@ export class NatsWorker {
       },
     });
 
+    clearInterval(cancelCheck);
     if (this.stopping && !entry.cancelRequested && entry.controller.signal.aborted) {
       // Stopped for a shutdown, not by the work's owner: hand the work back for another worker.
       await this.persist(work.id, record, revision, (latest) => closeAttempt(latest, "queued", { status: "interrupted", error: { code: "interrupted", message: "the worker stopped during this attempt", retryable: true } }));
@@ -263,6 +267,19 @@ export class NatsWorker {
       msg.ack();
     }
     this.endLog(logSubject);
+  }
+
+  /**
+   * Cancel messages are plain NATS, at most once: one sent while this worker was
+   * reconnecting is lost. The record's mark is not, so it is checked now and then.
+   */
+  private async checkCancelMark(id: string, entry: RunningWork): Promise<void> {
+    if (entry.controller.signal.aborted) return;
+    const found = await this.cluster.results.get(tokenOf(id)).then(parseRecord, () => undefined);
+    if (found?.record.cancel_requested && !entry.controller.signal.aborted) {
+      entry.cancelRequested = true;
+      entry.controller.abort(new WorkCancelledError("cancelled through the API"));
+    }
   }
 
   private endLog(subject: string): void {
