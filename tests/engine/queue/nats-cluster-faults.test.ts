@@ -160,4 +160,21 @@ describe("cluster faults", () => {
     expect(mostHttp).toBe(2);
     expect(mostAll).toBe(5);
   }, 60_000);
+
+  test("two installations share one nats-server through queue.prefix without seeing each other's works", async () => {
+    const nats = await startNats();
+    const alpha = { queue: { ...config.queue, prefix: "alpha" } };
+    const beta = { queue: { ...config.queue, prefix: "beta" } };
+    const [alphaApi, betaApi] = await Promise.all([startApiNode(dir, nats.url, { config: alpha }), startApiNode(dir, nats.url, { config: beta })]);
+    await startWorker(dir, nats.url, { config: alpha });
+    // Only alpha has a worker: beta's work must wait, alpha's must run.
+    expect((await betaApi.api("/v1/works", { method: "POST", json: slowWork("shared-id", 0) })).status).toBe(202);
+    expect((await alphaApi.api("/v1/works", { method: "POST", json: slowWork("shared-id", 0) })).status).toBe(202);
+    expect((await waitFinal(alphaApi, "shared-id")).status).toBe("succeeded");
+    await Bun.sleep(1_000);
+    expect((await (await betaApi.api("/v1/works/shared-id")).json()).status).toBe("queued");
+    expect((await (await alphaApi.api("/v1/works?limit=500")).json()).works.map((work: { id: string }) => work.id)).toEqual(["shared-id"]);
+    await startWorker(dir, nats.url, { config: beta });
+    expect((await waitFinal(betaApi, "shared-id")).status).toBe("succeeded");
+  }, 60_000);
 });
