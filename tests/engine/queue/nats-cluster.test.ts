@@ -213,9 +213,13 @@ describe("ubom serve --queue with ubom worker", () => {
     const secret = "s3cr3t-cluster-token-8841";
     writeFileSync(secretFile, secret);
     const work = { id: "with-secret", type: "exec", executor_config: { command: "sh", args: ["-c", 'echo "token is $TOKEN"; echo "$TOKEN" >&2'], env: { TOKEN: { file: secretFile } } } };
-    expect((await node1.api("/v1/works", { method: "POST", json: work })).status).toBe(202);
+    const submitted = await node1.api("/v1/works", { method: "POST", json: work });
+    expect(submitted.status).toBe(202);
+    const shown = (await submitted.json()).work;
     const record = await waitFinal(node2, work.id);
     expect(record.status).toBe("succeeded");
+    // The worker re-created the record from the message: the document shown is still the masked one.
+    expect(record.work).toEqual(shown);
     expect(JSON.stringify(record)).not.toContain(secret);
     expect(record.result.logs.lines.map((line: { line: string }) => line.line)).toContain("token is ********");
 
