@@ -8,12 +8,12 @@
  *   bun run bench/cluster.ts
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { freePort } from "../tests/helpers/free-port.ts";
+import { portAnswers } from "../tests/helpers/port-answers.ts";
 import { median, report } from "./report.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -28,14 +28,7 @@ copyFileSync(join(ROOT, "tests/fixtures/plugins/noop.ts"), join(dir, "plugins/no
 const children: { kill(signal?: number | NodeJS.Signals): void; exited: Promise<number> }[] = [];
 
 async function waitForPort(port: number): Promise<void> {
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = netConnect({ host: "127.0.0.1", port }, () => (socket.destroy(), resolve(true)));
-      socket.on("error", () => resolve(false));
-    });
-    if (open) return;
-    await Bun.sleep(20);
-  }
+  while (!(await portAnswers(port))) await Bun.sleep(20);
 }
 
 async function startNats(): Promise<string> {

@@ -4,10 +4,10 @@
  * with what to install.
  */
 import { spawnSync } from "node:child_process";
-import { connect as netConnect } from "node:net";
 import { afterAll } from "bun:test";
 import type { Subprocess } from "bun";
 import { freePort } from "./free-port.ts";
+import { portAnswers } from "./port-answers.ts";
 import { tempDir } from "./temp-dir.ts";
 
 export interface NatsServer {
@@ -18,13 +18,6 @@ export interface NatsServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port with the same store. */
   start(): Promise<void>;
-}
-
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = netConnect({ host: "127.0.0.1", port }, () => (socket.destroy(), resolve(true)));
-    socket.on("error", () => resolve(false));
-  });
 }
 
 /** `args` adds nats-server options (auth, TLS). */

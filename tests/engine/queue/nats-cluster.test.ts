@@ -107,7 +107,7 @@ describe("ubom serve --queue with ubom worker", () => {
       const kv = await new Kvm(nc).open("ubom_works");
       await kv.create(work.id, JSON.stringify({
         id: work.id, type: "exec", status: "queued", display: text, body_hash: createHash("sha256").update(text).digest("hex"), labels: "{}",
-        submitted_at: minuteAgo, updated_at: minuteAgo, attempts: 0, result: null, cancel_requested: false, history: [], delivery: 0, message_seq: 0,
+        submitted_at: minuteAgo, updated_at: minuteAgo, attempts: 0, result: null, cancel_requested: false, history: [], message_seq: 0,
       }));
     } finally {
       await nc.close();

@@ -19,7 +19,6 @@ function record(output: unknown, lines: string[]): ClusterRecord {
     cancel_requested: false,
     history: [],
     message_seq: 1,
-    delivery: 1,
     result: {
       work_id: "w",
       status: "succeeded",

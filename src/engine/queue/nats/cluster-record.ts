@@ -30,9 +30,8 @@ export interface ClusterRecord {
   result: WorkResult | null;
   cancel_requested: boolean;
   history: ClusterAttempt[];
-  /** The stream sequence and delivery count of the queue message that started the running attempt. */
+  /** The stream sequence of the queue message that started the running attempt. */
   message_seq: number;
-  delivery: number;
 }
 
 const FINAL = new Set<StoredStatus>(["succeeded", "failed", "cancelled", "timed_out"]);

@@ -6,7 +6,7 @@
  * work, for listing, counting and waking `?wait=` requests.
  */
 import type { KvEntry, KvWatchEntry } from "@nats-io/kv";
-import { headers, type QueuedIterator } from "@nats-io/transport-node";
+import type { QueuedIterator } from "@nats-io/transport-node";
 import type { Logger } from "../../../core/context.ts";
 import { UbomError } from "../../../core/errors.ts";
 import { closingResult, type LogLine } from "../../../core/result.ts";
@@ -28,9 +28,6 @@ interface Summary {
 /** A live log message: a line with its index in the attempt, or the attempt's end. */
 export type LogMessage = { n: number; line: LogLine } | { end: true };
 
-/** Header that tells the worker which bucket revision the submission wrote. */
-export const REVISION_HEADER = "Ubom-Revision";
-
 /** How old a claim without a message must be before a resubmission publishes it. */
 const ORPHAN_AFTER_MS = 10_000;
 
@@ -41,7 +38,7 @@ export function isRevisionConflict(error: unknown): boolean {
   return /wrong last sequence|key exists/i.test((error as Error)?.message ?? "");
 }
 
-export function unavailable(cluster: NatsCluster, error: unknown): UbomError {
+function unavailable(cluster: NatsCluster, error: unknown): UbomError {
   return new UbomError(`the queue (NATS at ${cluster.servers}) did not answer: ${(error as Error).message}`, { code: "queue_unavailable", retryable: true });
 }
 
@@ -149,7 +146,6 @@ export class NatsQueue implements WorkQueue {
       result: null,
       cancel_requested: false,
       history: [],
-      delivery: 0,
       message_seq: 0,
     };
     const key = tokenOf(work.id);
@@ -166,7 +162,7 @@ export class NatsQueue implements WorkQueue {
       return undefined;
     }
     try {
-      await this.publish(work, revision);
+      await this.publish(work);
     } catch (error) {
       await this.cluster.results.delete(key, { previousSeq: revision }).catch(() => undefined);
       throw unavailable(this.cluster, error);
@@ -174,10 +170,8 @@ export class NatsQueue implements WorkQueue {
     return toStoredWork(record);
   }
 
-  private async publish(work: NewWork, revision: number): Promise<void> {
-    const messageHeaders = headers();
-    messageHeaders.set(REVISION_HEADER, String(revision));
-    await this.cluster.js.publish(this.cluster.names.workSubject(work.type, work.id), work.body, { msgID: work.id, headers: messageHeaders });
+  private async publish(work: NewWork): Promise<void> {
+    await this.cluster.js.publish(this.cluster.names.workSubject(work.type, work.id), work.body, { msgID: work.id });
   }
 
   /**
@@ -188,13 +182,13 @@ export class NatsQueue implements WorkQueue {
   private async republishIfLost(work: NewWork): Promise<void> {
     const found = await this.read(work.id);
     if (!found) return;
-    const { record, revision } = found;
+    const { record } = found;
     if (record.status !== "queued" || record.attempts > 0 || record.body_hash !== work.body_hash || Date.now() - record.submitted_at < ORPHAN_AFTER_MS) return;
     const subject = this.cluster.names.workSubject(work.type, work.id);
     try {
       // Only a definite "no such message" republishes: a second message of a live work would only be dropped, but costs a delivery.
       if (await this.cluster.jsm.streams.getMessage(this.cluster.names.workStream, { last_by_subj: subject })) return;
-      await this.publish(work, revision);
+      await this.publish(work);
       this.logger.warn("queue.republished", { work_id: work.id, reason: "claimed but never published (an API node stopped between the two)" });
     } catch (error) {
       throw unavailable(this.cluster, error);

@@ -322,7 +322,7 @@ export class NatsWorker {
       }
       const now = Date.now();
       const attempt: ClusterAttempt = { number: record.attempts + 1, started_at: now, finished_at: null, status: null, error: null, worker: this.options.name };
-      const next: ClusterRecord = { ...record, status: "running", attempts: record.attempts + 1, message_seq: msg.seq, delivery: msg.info.deliveryCount, history: [...record.history, attempt], updated_at: now };
+      const next: ClusterRecord = { ...record, status: "running", attempts: record.attempts + 1, message_seq: msg.seq, history: [...record.history, attempt], updated_at: now };
       try {
         return { record: next, revision: await this.cluster.results.update(key, JSON.stringify(next), revision) };
       } catch (error) {
